@@ -1,0 +1,34 @@
+"""The pure-NumPy engine: networks, activations, losses, optimizers, datasets and a training loop.
+
+Nothing here imports Qt; scripts and notebooks can use it alone.
+"""
+
+from .activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
+from .datasets import DATASETS, FEATURES, feature_transform, make_dataset, split
+from .initializers import INITIALIZERS
+from .loop import Evaluation, TrainingLoop, default_loss
+from .losses import LOSSES
+from .network import Forward, Network
+from .optimizers import SGD, Adam, Optimizer, RMSprop, make_optimizer
+
+__all__ = [
+    "DATASETS",
+    "FEATURES",
+    "HIDDEN_ACTIVATIONS",
+    "INITIALIZERS",
+    "LOSSES",
+    "OUTPUT_ACTIVATIONS",
+    "SGD",
+    "Adam",
+    "Evaluation",
+    "Forward",
+    "Network",
+    "Optimizer",
+    "RMSprop",
+    "TrainingLoop",
+    "default_loss",
+    "feature_transform",
+    "make_dataset",
+    "make_optimizer",
+    "split",
+]

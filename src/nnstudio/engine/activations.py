@@ -1,0 +1,185 @@
+"""Activation functions, written to preallocated buffers so a training step allocates nothing.
+
+Each activation has a ``forward(z, out, tmp, col)`` that writes f(z) into ``out`` and a
+``backward(z, a, d, tmp, col)`` that multiplies ``d`` in place by f'(z). ``tmp`` is a scratch array
+shaped like ``z``; ``col`` is an (n, 1) scratch column used by softmax. ``a`` is f(z) as computed by
+forward, so derivatives that are cheaper from the output (tanh, sigmoid, elu) use it.
+
+The hot path passes ``out`` positionally and scalars as 0-d arrays: on the tiny arrays of a playground
+network NumPy's argument parsing costs more than the arithmetic, and this halves it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+LEAKY_SLOPE = 0.2  # Keras 3's default negative_slope for activation="leaky_relu"
+
+_ZERO = np.array(0.0)
+_ONE = np.array(1.0)
+_SLOPE = np.array(LEAKY_SLOPE)
+_HALF_ONE_MINUS_SLOPE = np.array((1.0 - LEAKY_SLOPE) / 2)
+_HALF_ONE_PLUS_SLOPE = np.array((1.0 + LEAKY_SLOPE) / 2)
+_mul, _add, _sub, _neg, _exp = np.multiply, np.add, np.subtract, np.negative, np.exp
+_max_reduce, _sum_reduce = np.maximum.reduce, np.add.reduce
+
+
+def sigmoid_into(z, out):
+    # exp(−log(1 + e^−z)) never overflows and keeps full relative precision for very negative z.
+    _neg(z, out)
+    np.logaddexp(_ZERO, out, out)
+    _neg(out, out)
+    _exp(out, out)
+
+
+def _linear_f(z, out, tmp, col):
+    if out is not z:
+        np.copyto(out, z)
+
+
+def _linear_b(z, a, d, tmp, col):
+    pass
+
+
+def _relu_f(z, out, tmp, col):
+    np.maximum(z, _ZERO, out=out)
+
+
+def _relu_b(z, a, d, tmp, col):
+    # sign(a) is 1 where z > 0 and 0 elsewhere, and NumPy computes it twice as fast as heaviside(z).
+    np.sign(a, tmp)
+    _mul(d, tmp, d)
+
+
+def _leaky_f(z, out, tmp, col):
+    _mul(z, _SLOPE, tmp)
+    np.maximum(z, tmp, out=out)
+
+
+def _leaky_b(z, a, d, tmp, col):
+    # With s = sign(z) = ±1: f' = (1 + α)/2 + s·(1 − α)/2, i.e. 1 for z > 0 and α below.
+    np.sign(z, tmp)
+    _mul(tmp, _HALF_ONE_MINUS_SLOPE, tmp)
+    _add(tmp, _HALF_ONE_PLUS_SLOPE, tmp)
+    _mul(d, tmp, d)
+
+
+def _tanh_f(z, out, tmp, col):
+    np.tanh(z, out)
+
+
+def _tanh_b(z, a, d, tmp, col):
+    _mul(a, a, tmp)
+    _sub(_ONE, tmp, tmp)
+    _mul(d, tmp, d)
+
+
+def _sigmoid_f(z, out, tmp, col):
+    sigmoid_into(z, out)
+
+
+def _sigmoid_b(z, a, d, tmp, col):
+    _sub(_ONE, a, tmp)
+    _mul(tmp, a, tmp)
+    _mul(d, tmp, d)
+
+
+def _elu_f(z, out, tmp, col):
+    np.minimum(z, _ZERO, out=tmp)
+    np.expm1(tmp, tmp)
+    np.maximum(z, _ZERO, out=out)
+    _add(out, tmp, out)
+
+
+def _elu_b(z, a, d, tmp, col):
+    # f'(z) = 1 for z > 0 and e^z = a + 1 otherwise, which is min(a + 1, 1) everywhere.
+    _add(a, _ONE, tmp)
+    np.minimum(tmp, _ONE, out=tmp)
+    _mul(d, tmp, d)
+
+
+def _softplus_f(z, out, tmp, col):
+    np.logaddexp(_ZERO, z, out)
+
+
+def _softplus_b(z, a, d, tmp, col):
+    sigmoid_into(z, tmp)
+    _mul(d, tmp, d)
+
+
+def _swish_f(z, out, tmp, col):
+    sigmoid_into(z, tmp)
+    _mul(z, tmp, out)
+
+
+def _swish_b(z, a, d, tmp, col):
+    # f' = s + a·(1 − s) with s = sigmoid(z) and a = z·s.
+    sigmoid_into(z, tmp)
+    d_times_s = d * tmp  # swish is rare; one temporary here is cheaper than another buffer everywhere
+    _sub(_ONE, tmp, tmp)
+    _mul(tmp, a, tmp)
+    _mul(d, tmp, d)
+    _add(d, d_times_s, d)
+
+
+def _softmax_f(z, out, tmp, col):
+    _max_reduce(z, 1, None, col, True)
+    _sub(z, col, out)
+    _exp(out, out)
+    _sum_reduce(out, 1, None, col, True)
+    np.divide(out, col, out)
+
+
+def _softmax_b(z, a, d, tmp, col):
+    # Jacobian-vector product of softmax: a ⊙ (d − Σ d·a).
+    _mul(d, a, tmp)
+    _sum_reduce(tmp, 1, None, col, True)
+    _sub(d, col, d)
+    _mul(d, a, d)
+
+
+@dataclass(frozen=True)
+class Activation:
+    name: str
+    forward: Callable
+    backward: Callable
+    formula: str
+
+
+ACTIVATIONS: dict[str, Activation] = {
+    a.name: a
+    for a in (
+        Activation("linear", _linear_f, _linear_b, "f(z) = z"),
+        Activation("relu", _relu_f, _relu_b, "f(z) = max(0, z)"),
+        Activation("leaky_relu", _leaky_f, _leaky_b, f"f(z) = max({LEAKY_SLOPE}·z, z)"),
+        Activation("tanh", _tanh_f, _tanh_b, "f(z) = tanh(z)"),
+        Activation("sigmoid", _sigmoid_f, _sigmoid_b, "f(z) = 1 / (1 + e^−z)"),
+        Activation("elu", _elu_f, _elu_b, "f(z) = z if z > 0 else e^z − 1"),
+        Activation("softplus", _softplus_f, _softplus_b, "f(z) = ln(1 + e^z)"),
+        Activation("swish", _swish_f, _swish_b, "f(z) = z · sigmoid(z)"),
+        Activation("softmax", _softmax_f, _softmax_b, "f(z)_k = e^z_k / Σ_j e^z_j"),
+    )
+}
+
+HIDDEN_ACTIVATIONS = ("linear", "relu", "leaky_relu", "tanh", "sigmoid", "elu", "softplus", "swish")
+OUTPUT_ACTIVATIONS = ("linear", "sigmoid", "tanh", "softmax")
+
+
+def get_activation(name: str, *, output: bool = False) -> Activation:
+    allowed = OUTPUT_ACTIVATIONS if output else HIDDEN_ACTIVATIONS
+    if not isinstance(name, str) or name not in allowed:
+        kind = "output activation" if output else "activation"
+        raise ValueError(f"unknown {kind} {name!r}; choose one of: {', '.join(allowed)}")
+    return ACTIVATIONS[name]
+
+
+def apply(name: str, z) -> np.ndarray:
+    """f(z) for display and checks: allocates, unlike the training path."""
+    z = np.asarray(z, dtype=np.float64)
+    z2 = np.atleast_2d(z)
+    out = np.empty_like(z2)
+    ACTIVATIONS[name].forward(z2, out, np.empty_like(z2), np.empty((z2.shape[0], 1)))
+    return out.reshape(z.shape)

@@ -1,0 +1,240 @@
+"""A Qt-free training loop: owns the data, optimizer, loss, regularisation and batch size.
+
+``step()`` is exactly one mini-batch. Every step's loss is recorded; test loss and accuracy are
+recorded every ``eval_every`` steps. The app's trainer thread drives ``run(n)`` in chunks.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .network import Network
+from .optimizers import SGD, Optimizer
+from .validation import as_finite_2d
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    step: int
+    epoch: int
+    train_loss: float
+    test_loss: float | None
+    train_accuracy: float | None
+    test_accuracy: float | None
+
+
+class LossLog:
+    """A growable float64 array: appending a step's loss costs no Python object per value."""
+
+    def __init__(self):
+        self._data = np.empty(1024)
+        self._n = 0
+
+    def extend(self, values: np.ndarray) -> None:
+        n = self._n + len(values)
+        if n > self._data.size:
+            grown = np.empty(max(n, 2 * self._data.size))
+            grown[: self._n] = self._data[: self._n]
+            self._data = grown
+        self._data[self._n : n] = values
+        self._n = n
+
+    def truncate(self, n: int) -> None:
+        self._n = max(0, min(n, self._n))
+
+    def __len__(self):
+        return self._n
+
+    def array(self) -> np.ndarray:
+        return self._data[: self._n]
+
+
+def default_loss(output_activation: str) -> str:
+    return {"sigmoid": "binary_crossentropy", "softmax": "categorical_crossentropy"}.get(output_activation, "mse")
+
+
+class TrainingLoop:
+    def __init__(
+        self,
+        network: Network,
+        X,
+        y,
+        X_test=None,
+        y_test=None,
+        optimizer: Optimizer | None = None,
+        loss: str | None = None,
+        l1: float = 0.0,
+        l2: float = 0.0,
+        batch_size: int = 10,
+        seed=None,
+        eval_every: int | None = None,
+    ):
+        self.network = network
+        self.optimizer = optimizer if optimizer is not None else SGD(0.03)
+        self._loss = network.loss_function(loss or default_loss(network.output_activation))
+        self.l1, self.l2 = l1, l2
+        self.batch_size = batch_size
+        self._rng = np.random.default_rng(seed)
+        self.set_data(X, y, X_test, y_test)
+        self.eval_every = eval_every
+        self.step_count = 0
+        self.epoch = 0
+        self.losses = LossLog()
+        self.evaluations: list[Evaluation] = []
+
+    # ---- settings ------------------------------------------------------------------------------
+    @property
+    def loss(self) -> str:
+        return self._loss.name
+
+    @loss.setter
+    def loss(self, name: str) -> None:
+        lossdef = self.network.loss_function(name)
+        self._T = self.network.prepare_targets(self._y, lossdef.name)
+        self._T_test = None if self._y_test is None else self.network.prepare_targets(self._y_test, lossdef.name)
+        self._loss = lossdef
+        self._position = self._n  # reshuffle so the epoch's targets use the new encoding
+
+    @property
+    def batch_size(self) -> int:
+        return self._batch_size
+
+    @batch_size.setter
+    def batch_size(self, value) -> None:
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"batch_size must be a whole number ≥ 1, got {value!r}")
+        self._batch_size = int(value)
+
+    @property
+    def l1(self) -> float:
+        return self._l1
+
+    @l1.setter
+    def l1(self, value) -> None:
+        self._l1 = _rate("l1", value)
+
+    @property
+    def l2(self) -> float:
+        return self._l2
+
+    @l2.setter
+    def l2(self, value) -> None:
+        self._l2 = _rate("l2", value)
+
+    @property
+    def eval_every(self) -> int:
+        return self._eval_every
+
+    @eval_every.setter
+    def eval_every(self, value) -> None:
+        self._eval_every = self.steps_per_epoch if value is None else max(1, int(value))
+
+    @property
+    def steps_per_epoch(self) -> int:
+        return math.ceil(self._n / self._batch_size)
+
+    @property
+    def classification(self) -> bool:
+        return self._y.dtype.kind in "biu"
+
+    def set_data(self, X, y, X_test=None, y_test=None) -> None:
+        """New training (and test) data; the next step starts a fresh epoch."""
+        net = self.network
+        Xe = net.extend_inputs(X)
+        y = np.asarray(y)
+        T = net.prepare_targets(y, self._loss.name)
+        if T.shape[0] != Xe.shape[0]:
+            raise ValueError(f"X has {Xe.shape[0]} samples but y has {T.shape[0]}")
+        X_test_checked = T_test = None
+        if X_test is not None and len(X_test):
+            X_test_checked = as_finite_2d(X_test, net.sizes[0], "X_test")
+            y_test = np.asarray(y_test)
+            T_test = net.prepare_targets(y_test, self._loss.name)
+            if T_test.shape[0] != X_test_checked.shape[0]:
+                raise ValueError(f"X_test has {X_test_checked.shape[0]} samples but y_test has {T_test.shape[0]}")
+        else:
+            y_test = None
+        self._X, self._Xe, self._y, self._T = Xe[:, :-1], Xe, y, T
+        self._X_test, self._y_test, self._T_test = X_test_checked, y_test, T_test
+        self._n = Xe.shape[0]
+        self._position = self._n
+        self._Xs = self._Ts = None
+
+    # ---- training ------------------------------------------------------------------------------
+    def _new_epoch(self) -> None:
+        order = self._rng.permutation(self._n)
+        if self._Xs is None or self._Ts is None or self._Ts.shape != self._T.shape:
+            self._Xs, self._Ts = np.empty_like(self._Xe), np.empty_like(self._T)
+        # Into buffers kept across epochs: a fresh multi-megabyte array per epoch costs page faults.
+        np.take(self._Xe, order, axis=0, out=self._Xs)
+        np.take(self._T, order, axis=0, out=self._Ts)
+        self._position = 0
+
+    def run(self, n: int) -> np.ndarray:
+        """n mini-batch steps; returns their losses (each the loss before its update)."""
+        out = np.empty(int(n))
+        step = self.network._train_step
+        opt, lossdef, l1, l2, bs, N = self.optimizer, self._loss, self._l1, self._l2, self._batch_size, self._n
+        for k in range(out.size):
+            if self._position >= N:
+                self._new_epoch()
+            p = self._position
+            q = p + bs
+            out[k] = step(self._Xs[p:q], self._Ts[p:q], opt, lossdef, l1, l2)
+            self._position = q
+            self.step_count += 1
+            if q >= N:
+                self.epoch += 1
+            if self.step_count % self._eval_every == 0:
+                self.evaluations.append(self.evaluate())
+        self.losses.extend(out)
+        return out
+
+    def step(self) -> float:
+        """Exactly one mini-batch."""
+        return float(self.run(1)[0])
+
+    def run_epoch(self) -> np.ndarray:
+        """Steps to the end of the current epoch (a whole epoch when one has just finished)."""
+        if self._position >= self._n:
+            return self.run(self.steps_per_epoch)
+        return self.run(math.ceil((self._n - self._position) / self._batch_size))
+
+    @property
+    def epoch_progress(self) -> float:
+        """Fraction of the current epoch done, 0…1."""
+        return 0.0 if self._position >= self._n else self._position / self._n
+
+    # ---- measuring -----------------------------------------------------------------------------
+    def _accuracy(self, X, y) -> float | None:
+        if not self.classification or X is None:
+            return None
+        out = self.network.predict(X)
+        pred = (out[:, 0] > 0.5).astype(np.int64) if out.shape[1] == 1 else out.argmax(axis=1)
+        return float(np.mean(pred == y))
+
+    def evaluate(self) -> Evaluation:
+        net, name = self.network, self._loss.name
+        train_loss = net.loss(self._X, self._T, name, self._l1, self._l2)
+        test_loss = None if self._X_test is None else net.loss(self._X_test, self._T_test, name, self._l1, self._l2)
+        return Evaluation(
+            self.step_count,
+            self.epoch,
+            train_loss,
+            test_loss,
+            self._accuracy(self._X, self._y),
+            self._accuracy(self._X_test, self._y_test),
+        )
+
+
+def _rate(name, value) -> float:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number, got {value!r}") from None
+    if not math.isfinite(v) or v < 0:
+        raise ValueError(f"{name} must be finite and ≥ 0, got {value!r}")
+    return v
