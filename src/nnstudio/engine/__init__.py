@@ -10,6 +10,7 @@ from .loop import Evaluation, TrainingLoop, default_loss
 from .losses import LOSSES
 from .network import Forward, Network
 from .optimizers import SGD, Adam, Optimizer, RMSprop, make_optimizer
+from .refs import ParamRef, format_value
 
 __all__ = [
     "DATASETS",
@@ -24,10 +25,12 @@ __all__ = [
     "Forward",
     "Network",
     "Optimizer",
+    "ParamRef",
     "RMSprop",
     "TrainingLoop",
     "default_loss",
     "feature_transform",
+    "format_value",
     "make_dataset",
     "make_optimizer",
     "split",

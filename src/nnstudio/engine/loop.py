@@ -96,7 +96,8 @@ class TrainingLoop:
         self._T = self.network.prepare_targets(self._y, lossdef.name)
         self._T_test = None if self._y_test is None else self.network.prepare_targets(self._y_test, lossdef.name)
         self._loss = lossdef
-        self._position = self._n  # reshuffle so the epoch's targets use the new encoding
+        if self._Xs is not None:  # the rest of this epoch keeps its order, with targets in the new encoding
+            self._Ts = self._T[self._order]
 
     @property
     def batch_size(self) -> int:
@@ -125,12 +126,15 @@ class TrainingLoop:
         self._l2 = _rate("l2", value)
 
     @property
-    def eval_every(self) -> int:
+    def eval_every(self) -> int | None:
+        """Steps between evaluations; None evaluates at the end of every epoch."""
         return self._eval_every
 
     @eval_every.setter
     def eval_every(self, value) -> None:
-        self._eval_every = self.steps_per_epoch if value is None else max(1, int(value))
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1):
+            raise ValueError(f"eval_every must be a whole number ≥ 1 or None, got {value!r}")
+        self._eval_every = value
 
     @property
     def steps_per_epoch(self) -> int:
@@ -161,11 +165,11 @@ class TrainingLoop:
         self._X_test, self._y_test, self._T_test = X_test_checked, y_test, T_test
         self._n = Xe.shape[0]
         self._position = self._n
-        self._Xs = self._Ts = None
+        self._Xs = self._Ts = self._order = None
 
     # ---- training ------------------------------------------------------------------------------
     def _new_epoch(self) -> None:
-        order = self._rng.permutation(self._n)
+        self._order = order = self._rng.permutation(self._n)
         if self._Xs is None or self._Ts is None or self._Ts.shape != self._T.shape:
             self._Xs, self._Ts = np.empty_like(self._Xe), np.empty_like(self._T)
         # Into buffers kept across epochs: a fresh multi-megabyte array per epoch costs page faults.
@@ -178,6 +182,7 @@ class TrainingLoop:
         out = np.empty(int(n))
         step = self.network._train_step
         opt, lossdef, l1, l2, bs, N = self.optimizer, self._loss, self._l1, self._l2, self._batch_size, self._n
+        every = self._eval_every
         for k in range(out.size):
             if self._position >= N:
                 self._new_epoch()
@@ -188,7 +193,9 @@ class TrainingLoop:
             self.step_count += 1
             if q >= N:
                 self.epoch += 1
-            if self.step_count % self._eval_every == 0:
+                if every is None:
+                    self.evaluations.append(self.evaluate())
+            if every is not None and self.step_count % every == 0:
                 self.evaluations.append(self.evaluate())
         self.losses.extend(out)
         return out
@@ -197,16 +204,55 @@ class TrainingLoop:
         """Exactly one mini-batch."""
         return float(self.run(1)[0])
 
+    def steps_to_epoch_end(self) -> int:
+        """Steps that finish the current epoch (a whole epoch when one has just finished)."""
+        if self._position >= self._n:
+            return self.steps_per_epoch
+        return math.ceil((self._n - self._position) / self._batch_size)
+
     def run_epoch(self) -> np.ndarray:
         """Steps to the end of the current epoch (a whole epoch when one has just finished)."""
-        if self._position >= self._n:
-            return self.run(self.steps_per_epoch)
-        return self.run(math.ceil((self._n - self._position) / self._batch_size))
+        return self.run(self.steps_to_epoch_end())
 
     @property
     def epoch_progress(self) -> float:
         """Fraction of the current epoch done, 0…1."""
         return 0.0 if self._position >= self._n else self._position / self._n
+
+    def restart(self) -> None:
+        """Counters, history and optimizer state back to zero (the network is re-initialised elsewhere)."""
+        self.step_count = 0
+        self.epoch = 0
+        self.losses.truncate(0)
+        self.evaluations.clear()
+        self.optimizer.reset()
+        self._position = self._n
+
+    def checkpoint(self) -> dict:
+        """Everything a step changes, to undo a chunk of steps that diverged."""
+        opt = self.optimizer
+        return {
+            "params": self.network.flat_parameters(),
+            "optimizer": (opt._size, opt.iterations, opt.state_arrays()),
+            "step_count": self.step_count,
+            "epoch": self.epoch,
+            "n_losses": len(self.losses),
+            "n_evaluations": len(self.evaluations),
+        }
+
+    def restore(self, cp: dict) -> None:
+        """Back to a checkpoint; the next step starts a freshly shuffled epoch."""
+        self.network.set_flat_parameters(cp["params"])
+        size, iterations, arrays = cp["optimizer"]
+        if size < 0:
+            self.optimizer.reset()
+        else:
+            self.optimizer.load_state_arrays(size, iterations, arrays)
+        self.step_count = cp["step_count"]
+        self.epoch = cp["epoch"]
+        self.losses.truncate(cp["n_losses"])
+        del self.evaluations[cp["n_evaluations"] :]
+        self._position = self._n
 
     # ---- measuring -----------------------------------------------------------------------------
     def _accuracy(self, X, y) -> float | None:

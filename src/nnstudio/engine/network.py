@@ -193,6 +193,15 @@ class Network:
             raise ValueError("flat parameters contain NaN or inf")
         self._params[...] = flat
 
+    def set_parameter(self, index: int, value) -> float:
+        """Sets one entry of the flat parameter vector; returns the old value."""
+        v = self._finite(value)
+        if not 0 <= index < self._params.size:
+            raise IndexError(f"parameter index {index} is out of range (0…{self._params.size - 1})")
+        old = float(self._params[index])
+        self._params[index] = v
+        return old
+
     def weight_index(self, layer: int, i: int, j: int) -> int:
         """Position of W_layer[i, j] in the flat parameter vector."""
         self._check_index(layer, i, j)

@@ -34,6 +34,7 @@ class Optimizer:
         self.learning_rate = learning_rate
         self.iterations = 0
         self._size = -1
+        self.last_update = np.zeros(0)
 
     @property
     def learning_rate(self) -> float:
