@@ -1,0 +1,151 @@
+"""What the user set up: data, features, architecture and hyper-parameters, and how to build it.
+
+A ``ProblemSpec`` is a plain, immutable description (the side panel edits it, project files will save
+it); ``build_problem`` turns it into data arrays, a network and a training loop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+
+import numpy as np
+
+from ..engine import Network, TrainingLoop, feature_transform, make_dataset, make_optimizer, split
+from ..engine.datasets import input_dim, is_classification, n_classes
+from ..engine.loop import default_loss
+
+OPTIMIZER_CHOICES = ("sgd", "momentum", "adam", "rmsprop")
+REGULARIZATION_CHOICES = ("none", "l1", "l2")
+MAX_HIDDEN_LAYERS = 8
+MAX_NEURONS = 32
+
+
+@dataclass(frozen=True)
+class ProblemSpec:
+    dataset: str = "circle"
+    n_samples: int = 500
+    noise: float = 0.0
+    train_fraction: float = 0.5
+    data_seed: int = 1
+    features: tuple[str, ...] = ("x1", "x2")
+    hidden: tuple[int, ...] = (4, 2)
+    activation: str = "tanh"
+    output_activation: str | None = None  # None: chosen from the dataset
+    loss: str | None = None  # None: chosen from the output activation
+    init: str = "glorot_uniform"
+    seed: int = 0
+    learning_rate: float = 0.03
+    batch_size: int = 10
+    optimizer: str = "sgd"
+    regularization: str = "none"
+    regularization_rate: float = 0.0
+    extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+    def replace(self, **changes) -> ProblemSpec:
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d.pop("extra")
+        return d
+
+    # ---- derived choices ---------------------------------------------------------------------
+    @property
+    def classification(self) -> bool:
+        return is_classification(self.dataset)
+
+    @property
+    def n_outputs(self) -> int:
+        k = n_classes(self.dataset)
+        return k if k > 2 else 1
+
+    @property
+    def resolved_output_activation(self) -> str:
+        if self.output_activation:
+            return self.output_activation
+        if not self.classification:
+            return "linear"
+        return "softmax" if self.n_outputs > 1 else "sigmoid"
+
+    @property
+    def resolved_loss(self) -> str:
+        return self.loss or default_loss(self.resolved_output_activation)
+
+    @property
+    def sizes(self) -> list[int]:
+        return [len(self.features), *self.hidden, self.n_outputs]
+
+    @property
+    def l1(self) -> float:
+        return self.regularization_rate if self.regularization == "l1" else 0.0
+
+    @property
+    def l2(self) -> float:
+        return self.regularization_rate if self.regularization == "l2" else 0.0
+
+    def network_config(self) -> tuple:
+        """What, when it changes, needs a new network (and so resets the weights)."""
+        return (tuple(self.sizes), self.activation, self.resolved_output_activation, self.init)
+
+    def data_config(self) -> tuple:
+        return (self.dataset, self.n_samples, self.noise, self.train_fraction, self.data_seed, self.features)
+
+    def validate(self) -> None:
+        """Raises ValueError naming the first problem; building would fail the same way."""
+        if self.optimizer not in OPTIMIZER_CHOICES:
+            raise ValueError(f"unknown optimizer {self.optimizer!r}; choose one of: {', '.join(OPTIMIZER_CHOICES)}")
+        if self.regularization not in REGULARIZATION_CHOICES:
+            raise ValueError(f"unknown regularization {self.regularization!r}; choose none, l1 or l2")
+        if len(self.hidden) > MAX_HIDDEN_LAYERS or any(not 1 <= n <= MAX_NEURONS for n in self.hidden):
+            raise ValueError(f"up to {MAX_HIDDEN_LAYERS} hidden layers of 1–{MAX_NEURONS} neurons")
+        input_dim(self.dataset)  # unknown dataset names raise here
+        Network(self.sizes, self.activation, self.resolved_output_activation, init=self.init).loss_function(
+            self.resolved_loss
+        )
+
+
+def make_optimizer_for(spec: ProblemSpec):
+    if spec.optimizer == "momentum":
+        return make_optimizer("sgd", learning_rate=spec.learning_rate, momentum=0.9)
+    return make_optimizer(spec.optimizer, learning_rate=spec.learning_rate)
+
+
+@dataclass(frozen=True)
+class ProblemData:
+    """Raw (untransformed) and feature-transformed data of one spec; arrays are read-only."""
+
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    F_train: np.ndarray
+    F_test: np.ndarray
+
+
+def _frozen(*arrays):
+    for a in arrays:
+        a.setflags(write=False)
+    return arrays
+
+
+def make_data(spec: ProblemSpec) -> ProblemData:
+    X, y = make_dataset(spec.dataset, spec.n_samples, spec.noise, spec.data_seed)
+    X_train, y_train, X_test, y_test = split(X, y, spec.train_fraction, spec.data_seed)
+    F_train = feature_transform(X_train, spec.features)
+    F_test = feature_transform(X_test, spec.features) if len(X_test) else np.empty((0, len(spec.features)))
+    return ProblemData(*_frozen(X_train, y_train, X_test, y_test, F_train, F_test))
+
+
+def build_network(spec: ProblemSpec, seed: int | None = None) -> Network:
+    return Network(
+        spec.sizes, spec.activation, spec.resolved_output_activation, seed=spec.seed if seed is None else seed,
+        init=spec.init,
+    )
+
+
+def build_loop(spec: ProblemSpec, network: Network, data: ProblemData, loop_seed: int = 0) -> TrainingLoop:
+    return TrainingLoop(
+        network, data.F_train, data.y_train, data.F_test, data.y_test,
+        optimizer=make_optimizer_for(spec), loss=spec.resolved_loss, l1=spec.l1, l2=spec.l2,
+        batch_size=spec.batch_size, seed=loop_seed,
+    )

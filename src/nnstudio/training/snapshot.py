@@ -1,0 +1,80 @@
+"""Immutable snapshots the trainer publishes, and the mailbox that hands them to the GUI."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from ..engine import Evaluation
+from .problem import ProblemData, ProblemSpec
+
+
+@dataclass(frozen=True)
+class Edit:
+    """A parameter edit that landed between two steps."""
+
+    step: int
+    index: int  # position in the flat parameter vector
+    old: float
+    new: float
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    params: np.ndarray  # flat copy, read-only
+    step: int
+    epoch: int
+    losses: np.ndarray  # losses of steps step − len(losses) + 1 … step
+    evaluations: tuple[Evaluation, ...]
+    edits: tuple[Edit, ...]
+    running: bool
+    generation: int  # bumps on reset and rebuild: the GUI starts a new loss curve
+    spec: ProblemSpec
+    data: ProblemData
+    message: str | None = None
+    pinned: bool = False  # published right after an edit: never merged away
+
+    @property
+    def first_step(self) -> int:
+        """Step count before the first of ``losses``."""
+        return self.step - len(self.losses)
+
+    def after(self, earlier: Snapshot) -> Snapshot:
+        """This snapshot carrying an undelivered earlier one's losses, evaluations and edits."""
+        if earlier.generation != self.generation:
+            return self
+        return replace(
+            self,
+            losses=np.concatenate([earlier.losses, self.losses]),
+            evaluations=earlier.evaluations + self.evaluations,
+            edits=earlier.edits + self.edits,
+            message=self.message or earlier.message,
+        )
+
+
+class Mailbox:
+    """One slot for the latest snapshot, behind any pinned ones still waiting.
+
+    An undelivered snapshot is replaced by a newer one but its losses are carried over, so no loss is
+    ever dropped; a pinned snapshot (the one right after an edit) is always delivered on its own.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._items: list[Snapshot] = []
+
+    def put(self, snap: Snapshot) -> None:
+        with self._lock:
+            if self._items and not self._items[-1].pinned:
+                snap = snap.after(self._items.pop())
+            self._items.append(snap)
+
+    def take(self) -> Snapshot | None:
+        with self._lock:
+            return self._items.pop(0) if self._items else None
+
+    def __len__(self):
+        with self._lock:
+            return len(self._items)

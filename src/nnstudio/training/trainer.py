@@ -1,0 +1,269 @@
+"""The trainer: one thread that alone writes the network while it runs. Commands in, snapshots out.
+
+The GUI never touches the network's arrays. It submits commands (edit a parameter, change a setting,
+play, pause, step, reset, rebuild); the trainer applies them between steps, trains in chunks of a few
+milliseconds, and publishes immutable snapshots at most ~60 times a second. Paused, the thread blocks on
+its queue and uses no CPU. ``Trainer(spec, threaded=False)`` does the same work in the caller's thread,
+which keeps unit tests deterministic.
+"""
+
+from __future__ import annotations
+
+import math
+import queue
+import threading
+import time
+
+import numpy as np
+
+from .problem import ProblemSpec, build_loop, build_network, make_data, make_optimizer_for
+from .snapshot import Edit, Mailbox, Snapshot
+
+FRAME_HZ = 60.0
+CHUNK_SECONDS = 0.006  # long enough to amortise per-chunk work, short enough that edits land at once
+PUBLISH_INTERVAL = 1.0 / FRAME_HZ
+
+
+class Trainer:
+    def __init__(self, spec: ProblemSpec | None = None, *, threaded: bool = True, loop_seed: int = 0):
+        self._commands: queue.SimpleQueue = queue.SimpleQueue()
+        self.mailbox = Mailbox()
+        self._loop_seed = loop_seed
+        self._generation = 0
+        self._running = False
+        self._stopping = False
+        self._steps_per_frame: int | None = None  # None: as fast as the machine goes
+        self._seconds_per_step = 1e-4
+        self._play_started = 0.0
+        self._play_steps = 0
+        self._pending_edits: list[Edit] = []
+        self._pending_message: str | None = None
+        self._last_publish = 0.0
+        self._published_losses = 0
+        self._published_evaluations = 0
+        self._build((spec or ProblemSpec()), rebuild_network=True)
+        self._publish()
+        self._thread = None
+        if threaded:
+            self._thread = threading.Thread(target=self._run, name="nnstudio-trainer", daemon=True)
+            self._thread.start()
+
+    # ---- GUI side: thread-safe ------------------------------------------------------------------
+    def submit(self, name: str, *args) -> None:
+        self._commands.put((name, args))
+
+    def play(self):
+        self.submit("play")
+
+    def pause(self):
+        self.submit("pause")
+
+    def step(self, n: int = 1):
+        self.submit("step", int(n))
+
+    def step_epoch(self):
+        self.submit("step_epoch")
+
+    def reset(self, seed: int | None = None):
+        self.submit("reset", seed)
+
+    def set_parameter(self, index: int, value: float):
+        self.submit("set_parameter", int(index), float(value))
+
+    def set_spec(self, spec: ProblemSpec):
+        """Apply a changed setup: hyper-parameters in place, data anew, a new network only if its shape changed."""
+        self.submit("set_spec", spec)
+
+    def regenerate(self, data_seed: int):
+        self.submit("regenerate", int(data_seed))
+
+    def set_speed(self, steps_per_frame: int | None):
+        self.submit("speed", steps_per_frame)
+
+    def take(self) -> Snapshot | None:
+        if self._thread is None:
+            self.process()
+        return self.mailbox.take()
+
+    def close(self, timeout: float = 5.0) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            self.submit("stop")
+            self._thread.join(timeout)
+        self._stopping = True
+
+    @property
+    def alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    # ---- synchronous mode ------------------------------------------------------------------------
+    def process(self, chunks: int = 1) -> None:
+        """Synchronous mode: apply queued commands, and when playing, train `chunks` chunks."""
+        self._drain(block=False)
+        for _ in range(chunks if self._running else 0):
+            self._train_chunk(self._chunk_size())
+        self._publish()
+
+    # ---- trainer thread --------------------------------------------------------------------------
+    def _run(self) -> None:
+        while not self._stopping:
+            if not self._running:
+                self._drain(block=True)
+                continue
+            self._drain(block=False)
+            if not self._running or self._stopping:
+                self._publish()
+                continue
+            n = self._chunk_size()
+            if n == 0:  # speed-limited: wait for the next frame, waking at once for a command
+                self._drain(block=True, timeout=self._wait_for_budget())
+                continue
+            self._train_chunk(n)
+            if time.perf_counter() - self._last_publish >= PUBLISH_INTERVAL:
+                self._publish()
+
+    def _drain(self, block: bool, timeout: float | None = None) -> None:
+        try:
+            cmd = self._commands.get(block=block, timeout=timeout) if block else self._commands.get_nowait()
+        except queue.Empty:
+            return
+        while True:
+            self._apply(*cmd)
+            try:
+                cmd = self._commands.get_nowait()
+            except queue.Empty:
+                break
+        if self._pending_edits:
+            self._publish(pinned=True)  # the user sees exactly the typed value before training moves on
+
+    def _apply(self, name: str, args: tuple) -> None:
+        loop = self.loop
+        if name == "stop":
+            self._stopping = True
+            self._running = False
+        elif name == "play":
+            self._running = True
+            self._play_started = time.perf_counter()
+            self._play_steps = 0
+            self._publish()
+        elif name == "pause":
+            self._running = False
+            self._publish()
+        elif name == "step":
+            self._running = False
+            self._train_chunk(args[0])
+            self._publish()
+        elif name == "step_epoch":
+            self._running = False
+            self._train_chunk(loop.steps_to_epoch_end())
+            self._publish()
+        elif name == "set_parameter":
+            index, value = args
+            if math.isfinite(value):
+                old = self.network.set_parameter(index, value)
+                self._pending_edits.append(Edit(loop.step_count, index, old, value))
+        elif name == "reset":
+            seed = args[0] if args[0] is not None else self.spec.seed
+            self.spec = self.spec.replace(seed=seed)
+            self.network.reinitialize(seed)
+            loop.optimizer = make_optimizer_for(self.spec)
+            loop.restart()
+            self._new_generation(f"Network re-initialised (seed {seed}).")
+        elif name == "set_spec":
+            self._set_spec(args[0])
+        elif name == "regenerate":
+            self._set_spec(self.spec.replace(data_seed=args[0]))
+        elif name == "speed":
+            self._steps_per_frame = args[0]
+            self._play_started = time.perf_counter()
+            self._play_steps = 0
+
+    def _set_spec(self, spec: ProblemSpec) -> None:
+        try:
+            spec.validate()
+        except ValueError as exc:
+            self._pending_message = f"Not applied: {exc}"
+            self._publish()
+            return
+        old = self.spec
+        if spec.network_config() != old.network_config():
+            self._build(spec, rebuild_network=True)
+            self._new_generation("Architecture changed: the network was re-initialised.")
+            return
+        loop = self.loop
+        if spec.data_config() != old.data_config():
+            self.data = make_data(spec)
+            loop.set_data(self.data.F_train, self.data.y_train, self.data.F_test, self.data.y_test)
+            loop.eval_every = None
+        if spec.resolved_loss != loop.loss:
+            loop.loss = spec.resolved_loss
+        if (spec.optimizer, spec.init) != (old.optimizer, old.init):
+            loop.optimizer = make_optimizer_for(spec)
+        else:
+            loop.optimizer.learning_rate = spec.learning_rate
+        loop.batch_size = spec.batch_size
+        loop.l1, loop.l2 = spec.l1, spec.l2
+        self.spec = spec
+        self._publish()
+
+    def _build(self, spec: ProblemSpec, rebuild_network: bool) -> None:
+        spec.validate()
+        self.spec = spec
+        self.data = make_data(spec)
+        self.network = build_network(spec)
+        self.loop = build_loop(spec, self.network, self.data, self._loop_seed)
+
+    def _new_generation(self, message: str) -> None:
+        self._generation += 1
+        self._published_losses = 0
+        self._published_evaluations = 0
+        self._pending_edits.clear()
+        self._pending_message = message
+        self._publish()
+
+    def _chunk_size(self) -> int:
+        n = max(1, int(CHUNK_SECONDS / self._seconds_per_step))
+        if self._steps_per_frame is None:
+            return n
+        allowed = int((time.perf_counter() - self._play_started) * FRAME_HZ * self._steps_per_frame) - self._play_steps
+        return max(0, min(n, allowed))
+
+    def _wait_for_budget(self) -> float:
+        return max(0.001, 1.0 / (FRAME_HZ * self._steps_per_frame))
+
+    def _train_chunk(self, n: int) -> None:
+        if n <= 0:
+            return
+        checkpoint = self.loop.checkpoint()
+        start = time.perf_counter()
+        losses = self.loop.run(n)
+        elapsed = time.perf_counter() - start
+        self._seconds_per_step = 0.7 * self._seconds_per_step + 0.3 * (elapsed / n)
+        self._play_steps += n
+        if not np.all(np.isfinite(losses)):
+            bad = int(np.argmax(~np.isfinite(losses)))
+            self.loop.restore(checkpoint)
+            self._running = False
+            self._pending_message = (
+                f"Training diverged: the loss became {losses[bad]} at step {checkpoint['step_count'] + bad + 1} "
+                f"(learning rate {self.loop.optimizer.learning_rate:g}). Paused; the parameters are back at step "
+                f"{self.loop.step_count}. Lower the learning rate or reset."
+            )
+            self._publish()
+
+    def _publish(self, pinned: bool = False) -> None:
+        loop = self.loop
+        all_losses = loop.losses.array()
+        params = self.network.flat_parameters()
+        params.setflags(write=False)
+        losses = all_losses[self._published_losses :].copy()
+        evaluations = tuple(loop.evaluations[self._published_evaluations :])
+        self._published_losses = len(all_losses)
+        self._published_evaluations = len(loop.evaluations)
+        snap = Snapshot(
+            params, loop.step_count, loop.epoch, losses, evaluations, tuple(self._pending_edits), self._running,
+            self._generation, self.spec, self.data, self._pending_message, pinned,
+        )
+        self._pending_edits = []
+        self._pending_message = None
+        self.mailbox.put(snap)
+        self._last_publish = time.perf_counter()
