@@ -1,0 +1,36 @@
+"""Undoable parameter edits. QUndoStack merges consecutive edits of one parameter into one entry."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QUndoCommand
+
+from ..engine import ParamRef, format_value
+
+EDIT_COMMAND_ID = 0x6E6E  # any constant: commands with the same id() may merge
+
+
+class EditParameterCommand(QUndoCommand):
+    def __init__(self, apply, ref: ParamRef, index: int, old: float, new: float):
+        super().__init__()
+        self._apply = apply  # apply(index, value): sends the value to the trainer and the canvas
+        self.ref, self.index, self.old, self.new = ref, index, old, new
+        self._update_text()
+
+    def _update_text(self):
+        self.setText(f"{self.ref.label()}: {format_value(self.old)} → {format_value(self.new)}")
+
+    def redo(self):
+        self._apply(self.index, self.new)
+
+    def undo(self):
+        self._apply(self.index, self.old)
+
+    def id(self):
+        return EDIT_COMMAND_ID
+
+    def mergeWith(self, other):
+        if not isinstance(other, EditParameterCommand) or other.index != self.index:
+            return False
+        self.new = other.new
+        self._update_text()
+        return True

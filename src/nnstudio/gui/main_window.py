@@ -1,0 +1,273 @@
+"""The main window: canvas in the middle, problem settings on the left, output and loss on the right.
+
+The window never touches the trainer's network. It submits commands to the Trainer and shows the
+snapshots it publishes; a 16 ms timer takes the latest one.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from PySide6.QtCore import QPoint, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QUndoStack
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QSplitter, QUndoView, QVBoxLayout, QWidget
+
+from ..engine import ParamRef, feature_transform
+from ..engine.refs import ref_from_index
+from ..training.problem import ProblemSpec, build_network
+from ..training.trainer import Trainer
+from .actions import SPEEDS, build_actions
+from .commands import EditParameterCommand
+from .controls import ControlPanel
+from .loss_plot import LossPlot
+from .network_view import NetworkView
+from .output_view import OutputView
+from .value_editor import ValueEditor
+
+OUTPUT_REFRESH_INTERVAL = 1 / 30  # the output heatmap is the costliest view; 30 Hz looks live
+
+
+class MainWindow(QMainWindow):
+    snapshotApplied = Signal(object)  # every Snapshot the window showed, in order
+
+    def __init__(self, spec: ProblemSpec | None = None, *, threaded: bool = True):
+        super().__init__()
+        self.setWindowTitle("nnstudio")
+        self.trainer = Trainer(spec or ProblemSpec(), threaded=threaded)
+        self.undo_stack = QUndoStack(self)
+        self.network_view = NetworkView()
+        self.output_view = OutputView()
+        self.loss_plot = LossPlot()
+        self.controls = ControlPanel(spec or ProblemSpec())
+        self.editor = ValueEditor(self)
+        self._snapshot = None
+        self._params: np.ndarray | None = None
+        self._generation = None
+        self._data = None
+        self._view_net = None
+        self._edit_old = 0.0
+        self._preview_base: np.ndarray | None = None  # parameters before an uncommitted nudge preview
+        self._resume_after_edit = False
+        self._output_refreshed = 0.0
+        self._output_dirty = False
+        self._layout()
+        build_actions(self)
+        self._restore_settings()
+        self._connect()
+        self.set_speed_index(self.speed_slider.value())
+        self._timer = QTimer(self, interval=16, timeout=self._poll)
+        self._timer.start()
+        self._poll()
+
+    # ---- construction ----------------------------------------------------------------------------
+    def _layout(self):
+        right = QSplitter(Qt.Vertical)
+        right.addWidget(self.output_view)
+        right.addWidget(self.loss_plot)
+        right.setSizes([520, 380])
+        centre = QSplitter(Qt.Horizontal)
+        centre.addWidget(self.network_view)
+        centre.addWidget(right)
+        centre.setStretchFactor(0, 3)
+        centre.setStretchFactor(1, 2)
+        self.setCentralWidget(centre)
+        panel = QDockWidget("Problem", self)
+        panel.setObjectName("problemDock")
+        panel.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetFloatable)
+        holder = QWidget()
+        QVBoxLayout(holder).addWidget(self.controls)
+        panel.setWidget(holder)
+        self.addDockWidget(Qt.LeftDockWidgetArea, panel)
+        self.history_view = QUndoView(self.undo_stack)
+        self.history_view.setEmptyLabel("(start)")
+        self.history_view.setToolTip("Every edit; click an entry to go back to it")
+        history = QDockWidget("History", self)
+        history.setObjectName("historyDock")
+        history.setWidget(self.history_view)
+        self.addDockWidget(Qt.LeftDockWidgetArea, history)
+        self.history_dock = history
+        self.resize(1600, 1000)
+
+    def _connect(self):
+        self.network_view.parameterClicked.connect(self._open_editor)
+        self.editor.committed.connect(self._commit_edit)
+        self.editor.cancelled.connect(lambda ref: self._end_edit())
+        self.editor.nudged.connect(self._preview_edit)
+        self.editor.rejected.connect(lambda msg: self.statusBar().showMessage(f"Not changed: {msg}", 6000))
+        self.controls.specChanged.connect(self.trainer.set_spec)
+        self.controls.regenerateRequested.connect(self._regenerate)
+        self.view_menu.addAction(self.history_dock.toggleViewAction())
+
+    def _restore_settings(self):
+        settings = QSettings("nnstudio", "nnstudio")
+        self.actionPauseWhileEditing.setChecked(settings.value("editing/pause", True, type=bool))
+        self.actionPauseWhileEditing.toggled.connect(lambda on: QSettings("nnstudio", "nnstudio").setValue(
+            "editing/pause", on))
+
+    # ---- automation surface (DESIGN.md §6) -------------------------------------------------------
+    def parameters(self) -> list[np.ndarray]:
+        """Keras-style copies [W0, b0, …] of the latest parameters shown."""
+        return self._view_net.weights_from_flat(self._params, copy=True)
+
+    def step_count(self) -> int:
+        return self._snapshot.step
+
+    def snapshot(self):
+        return self._snapshot
+
+    def value(self, ref: ParamRef) -> float:
+        return float(self._params[ref.flat_index(self._view_net)])
+
+    # ---- training commands -----------------------------------------------------------------------
+    def set_playing(self, on: bool):
+        (self.trainer.play if on else self.trainer.pause)()
+        self.actionPlayPause.setText("Pause" if on else "Play")
+
+    def step(self):
+        self._pause_ui()
+        self.trainer.step(1)
+
+    def step_epoch(self):
+        self._pause_ui()
+        self.trainer.step_epoch()
+
+    def reset(self, new_seed: bool = False):
+        self._pause_ui()
+        seed = int(np.random.default_rng().integers(0, 2**31 - 1)) if new_seed else None
+        self.trainer.reset(seed)
+
+    def _regenerate(self):
+        self.trainer.regenerate(int(np.random.default_rng().integers(0, 2**31 - 1)))
+
+    def set_speed_index(self, k: int):
+        speed = SPEEDS[k]
+        self.trainer.set_speed(speed)
+        self.speed_label.setText("full speed" if speed is None else f"{speed} step{'s' if speed > 1 else ''}/frame")
+
+    def _pause_ui(self):
+        if self.actionPlayPause.isChecked():
+            self.actionPlayPause.blockSignals(True)
+            self.actionPlayPause.setChecked(False)
+            self.actionPlayPause.setText("Play")
+            self.actionPlayPause.blockSignals(False)
+        self.trainer.pause()
+
+    # ---- snapshots ---------------------------------------------------------------------------
+    def _poll(self):
+        snap = self.trainer.take()
+        if snap is not None:
+            self._apply(snap)
+        if self._output_dirty and time.perf_counter() - self._output_refreshed >= OUTPUT_REFRESH_INTERVAL:
+            self._refresh_output()
+
+    def _apply(self, snap):
+        if snap.generation != self._generation or snap.spec.network_config() != self._view_spec_config:
+            self._new_structure(snap)
+        elif snap.data is not self._data:
+            self._new_data(snap)
+        if snap.generation != self._generation:
+            self.loss_plot.clear()
+            self.undo_stack.clear()  # indices of an older network would edit the wrong parameters
+            self._generation = snap.generation
+        self._snapshot = snap
+        self._show_params(snap.params)
+        self.loss_plot.append_losses(snap.first_step, snap.losses)
+        if snap.evaluations:
+            self.loss_plot.add_evaluations(list(snap.evaluations))
+        for edit in snap.edits:
+            ref = ref_from_index(snap.spec.sizes, edit.index)
+            self.loss_plot.add_marker(edit.step, f"step {edit.step}: {ref.label()} {edit.old:.4g} → {edit.new:.4g}")
+        self.counter_label.setText(f"Epoch {snap.epoch:,}   Step {snap.step:,} ")
+        self.network_view.set_animating(snap.running)
+        if self.actionPlayPause.isChecked() != snap.running and not self.editor.is_open():
+            self.actionPlayPause.blockSignals(True)
+            self.actionPlayPause.setChecked(snap.running)
+            self.actionPlayPause.setText("Pause" if snap.running else "Play")
+            self.actionPlayPause.blockSignals(False)
+        if snap.message:
+            self.statusBar().showMessage(snap.message, 10000)
+        if snap.spec != self.controls.spec():
+            self.controls.set_spec(snap.spec)
+        self.snapshotApplied.emit(snap)
+
+    _view_spec_config = None
+
+    def _new_structure(self, snap):
+        spec = snap.spec
+        self._view_net = build_network(spec)
+        self._view_spec_config = spec.network_config()
+        labels = [f.replace("^2", "²") for f in spec.features]
+        self.network_view.set_network(spec.sizes, labels)
+        self.loss_plot.set_classification(spec.classification)
+        self._new_data(snap)
+
+    def _new_data(self, snap):
+        d, spec = snap.data, snap.spec
+        self._data = d
+        self.output_view.set_problem(d.X_train, d.y_train, d.X_test, d.y_test, classification=spec.classification,
+                                     n_classes=max(2, spec.n_outputs))
+        net, features = self._view_net, spec.features
+        self.output_view.set_predictor(lambda X: net.predict(feature_transform(X, features)))
+
+    def _show_params(self, params):
+        self._params = params
+        self._view_net.set_flat_parameters(params)
+        self.network_view.set_parameters(self._view_net.weights_from_flat(params))
+        self._output_dirty = True
+        if not (self._snapshot and self._snapshot.running):
+            self._refresh_output()
+
+    def _refresh_output(self):
+        self.output_view.refresh()
+        self._output_refreshed = time.perf_counter()
+        self._output_dirty = False
+
+    # ---- editing -----------------------------------------------------------------------------
+    def _open_editor(self, ref: ParamRef, pos: QPoint):
+        if self.editor.is_open():
+            self.editor.commit()
+        if self.actionPauseWhileEditing.isChecked() and self._snapshot.running:
+            self._resume_after_edit = True
+            self.trainer.pause()
+        self._edit_old = self.value(ref)
+        self.network_view.set_highlight(ref)
+        at = self.network_view.mouse_target().mapTo(self, pos)
+        self.editor.open(ref, self._edit_old, at + QPoint(-12, -self.editor.height() // 2))
+
+    def _commit_edit(self, ref: ParamRef, value: float):
+        if self._preview_base is not None:
+            self._params, self._preview_base = self._preview_base, None
+        index = ref.flat_index(self._view_net)
+        self.undo_stack.push(EditParameterCommand(self._apply_parameter, ref, index, self._edit_old, value))
+        self._end_edit()
+
+    def _preview_edit(self, ref: ParamRef, value: float):
+        if self._preview_base is None:
+            self._preview_base = self._params
+        params = self._preview_base.copy()
+        params[ref.flat_index(self._view_net)] = value
+        self._show_params(params)
+
+    def _end_edit(self):
+        self.network_view.set_highlight(None)
+        if self._preview_base is not None:  # a nudge preview that was not committed
+            self._show_params(self._preview_base)
+            self._preview_base = None
+        if self._resume_after_edit:
+            self._resume_after_edit = False
+            self.trainer.play()
+
+    def _apply_parameter(self, index: int, value: float):
+        """What an edit and its undo do: the trainer sets it between two steps; the canvas shows it at once."""
+        self.trainer.set_parameter(index, value)
+        params = self._params.copy()
+        params[index] = value
+        params.setflags(write=False)
+        self._show_params(params)
+
+    # ---- closing -----------------------------------------------------------------------------
+    def closeEvent(self, event):
+        self._timer.stop()
+        self.trainer.close()
+        super().closeEvent(event)
