@@ -41,7 +41,9 @@ def type_value(qtbot, window, text):
 
 def wait_value(qtbot, window, layer, i, j, value):
     qtbot.waitUntil(lambda: window.parameters()[2 * layer][i, j] == value, timeout=5000)
-    qtbot.waitUntil(lambda: window.trainer.network.weight(layer, i, j) == value, timeout=5000)
+    # And the trainer confirmed it: the edit came back in a snapshot from the trainer process.
+    index = window.parameter_index(ParamRef.weight(layer, i, j))
+    qtbot.waitUntil(lambda: window.snapshot().params[index] == value, timeout=5000)
 
 
 def test_clicking_an_edge_and_typing_changes_exactly_that_weight(qtbot, window):
@@ -65,7 +67,8 @@ def test_output_bias_is_editable(qtbot, window):
     assert window.editor.current_ref() == ("bias", 2, None, 0)
     type_value(qtbot, window, "-1/4")
     qtbot.waitUntil(lambda: window.parameters()[5][0] == -0.25)
-    qtbot.waitUntil(lambda: window.trainer.network.bias(2, 0) == -0.25)
+    index = window.parameter_index(ParamRef.bias(2, 0))
+    qtbot.waitUntil(lambda: window.snapshot().params[index] == -0.25)
 
 
 @pytest.mark.parametrize("text", ["abc", "nan", "inf", "1e400", "2e6", "1/0", ""])
@@ -141,7 +144,7 @@ def test_play_trains_in_background_while_gui_timer_ticks_and_pause_stops(qtbot, 
 def test_edit_while_playing_lands(qtbot, window):
     window.actionPauseWhileEditing.setChecked(False)
     seen = []
-    index = window.trainer.network.weight_index(0, 1, 2)
+    index = window.parameter_index(ParamRef.weight(0, 1, 2))
     window.snapshotApplied.connect(lambda s: seen.append(s.params[index]))
     window.actionPlayPause.trigger()
     qtbot.waitUntil(lambda: window.step_count() > 100)
@@ -180,8 +183,11 @@ def test_changing_learning_rate_keeps_weights_architecture_resets(qtbot, window)
     assert "re-initialised" in window.statusBar().currentMessage()
 
 
-def test_closing_leaves_no_thread(qtbot):
-    w = MainWindow(ProblemSpec())
+@pytest.mark.parametrize("kind", ["process", "thread"])
+def test_closing_leaves_no_thread_or_process(qtbot, kind):
+    import multiprocessing
+
+    w = MainWindow(ProblemSpec(), trainer=kind)
     qtbot.addWidget(w)
     w.show()
     w.actionPlayPause.trigger()
@@ -189,3 +195,4 @@ def test_closing_leaves_no_thread(qtbot):
     w.close()
     assert not w.trainer.alive
     assert not [t for t in threading.enumerate() if t.name == "nnstudio-trainer" and t.is_alive()]
+    assert not [p for p in multiprocessing.active_children() if p.name == "nnstudio-trainer"]

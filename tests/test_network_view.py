@@ -259,8 +259,8 @@ def test_palette_endpoints_widths_and_scale():
     assert palette.edge_widths([0.0, 0.5, 1.0, 3.0], 1.0).tolist() == [1.0, 4.5, 8.0, 8.0]
     assert [palette.nice_scale(m) for m in (0.0, 0.07, 0.3, 1.0, 1.01, 3.0, 7.0, 12.0)] == [
         0.1, 0.1, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0]
-    tracker = palette.ScaleTracker()
-    assert [tracker.update(m) for m in (0.9, 1.05, 0.98, 1.02, 0.95, 0.7)] == [1.0, 2.0, 2.0, 2.0, 2.0, 1.0]
+    tracker = palette.ScaleTracker()  # up to 25 % may clamp; shrinking waits until well inside the lower step
+    assert [tracker.update(m) for m in (0.9, 1.2, 1.3, 1.2, 1.26, 1.1, 0.7)] == [1.0, 1.0, 2.0, 2.0, 2.0, 2.0, 1.0]
     q = palette.Quantiser()
     assert q.buckets([-0.95, 0.95, 0.0, 0.05, -0.5], 1.0).tolist() == [18, 19, 0, 1, 10]
     assert q.widths == sorted(q.widths) and q.widths[0] == 1.0 and q.widths[-1] == 8.0  # weak → strong
@@ -289,6 +289,12 @@ def test_edge_colour_and_width_follow_the_weight_without_new_geometry(qtbot, win
 def test_scale_follows_the_parameters_and_the_legend_says_so(qtbot, window):
     _, view = window
     weights = show(view, [2, 4, 2, 1])
+    weights[0][0, 0] = 7.0
+    view.set_parameters(weights)
+    assert view.scale() == 10.0
+    weights[0][0, 0] = 5.5  # clamps at the legend's +5 rather than halving every other colour
+    view.set_parameters(weights)
+    assert view.scale() == 10.0  # …but only once it is well inside the smaller step
     weights[0][0, 0] = 4.2
     view.set_parameters(weights)
     assert view.scale() == 5.0
@@ -339,6 +345,14 @@ def test_784_128_64_10_opens_with_heatmap_and_clickable_parameters(qtbot, window
     weights = show(view, sizes, seed=1)
     assert view.heatmap_mode(0) and not view.heatmap_mode(1) and not view.heatmap_mode(2)
     assert view._edges.drawn.size <= 2 * view.edge_budget + 640
+
+    # The output badges are big enough for an outline even though the 128-wide column's are dots.
+    image = view.mouse_target().grab().toImage()
+    i = view._layout.badge_index(2, 0)
+    centre = view.to_view(QPointF(view._layout.bx[i], view._layout.by[i]))
+    half = view._badges.half_px(view.scale_factor())[i]
+    row = [image.pixelColor(round(centre.x() - half) + dx, round(centre.y())).lightness() for dx in (-1, 0, 1)]
+    assert min(row) < 140
 
     scale_at_fit = view.scale_factor()
     for layer, neurons in ((0, (0, 1, 63, 127)), (1, (0, 31, 63)), (2, (0, 9))):

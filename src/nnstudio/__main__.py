@@ -4,4 +4,5 @@ import sys
 
 from nnstudio.gui.app import main
 
-sys.exit(main())
+if __name__ == "__main__":  # the trainer process re-imports this module; it must not start another app
+    sys.exit(main())

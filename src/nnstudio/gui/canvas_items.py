@@ -95,17 +95,18 @@ class BadgesItem(QGraphicsItem):
             return
         scale = painter.worldTransform().m11()
         half = self.half_px(scale) / scale
-        outlined = half * scale >= 2.5  # below ~5 px an outline would hide the colour
-        order = np.argsort(self._levels, kind="stable")
-        levels = self._levels[order]
-        bounds = np.flatnonzero(np.diff(levels)) + 1
+        outlined = (half * scale >= 2.5).astype(np.intp)  # below ~5 px an outline would hide the colour
+        # One drawRects per (colour, outlined) group.
+        key = 2 * self._levels + outlined
+        order = np.argsort(key, kind="stable")
+        key = key[order]
         rects = [QRectF(x - h, y - h, 2 * h, 2 * h) for x, y, h in
                  zip(lo.bx[order].tolist(), lo.by[order].tolist(), half[order].tolist())]
-        groups = np.split(np.arange(order.size), bounds)
-        for group in groups:
-            painter.setBrush(self._brushes[int(levels[group[0]])])
-            painter.setPen(self._pen if outlined[order[group[0]]] else Qt.NoPen)
-            painter.drawRects([rects[i] for i in group.tolist()])
+        bounds = [0, *(np.flatnonzero(np.diff(key)) + 1).tolist(), key.size]
+        for a, b in zip(bounds[:-1], bounds[1:]):
+            painter.setBrush(self._brushes[int(key[a]) // 2])
+            painter.setPen(self._pen if key[a] % 2 else Qt.NoPen)
+            painter.drawRects(rects[a:b])
 
 
 class HeatmapItem(QGraphicsItem):

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QSplitter, QUndoView, QV
 from ..engine import ParamRef, feature_transform
 from ..engine.refs import ref_from_index
 from ..training.problem import ProblemSpec, build_network
+from ..training.remote import RemoteTrainer
 from ..training.trainer import Trainer
 from .actions import SPEEDS, build_actions
 from .commands import EditParameterCommand
@@ -25,16 +26,25 @@ from .network_view import NetworkView
 from .output_view import OutputView
 from .value_editor import ValueEditor
 
-OUTPUT_REFRESH_INTERVAL = 1 / 30  # the output heatmap is the costliest view; 30 Hz looks live
+OUTPUT_REFRESH_INTERVAL = 1 / 45  # at most every other 16 ms tick: just over 30 Hz, the costliest view
+
+
+def make_trainer(spec: ProblemSpec, kind: str):
+    if kind == "process":
+        return RemoteTrainer(spec)
+    if kind in ("thread", "sync"):
+        return Trainer(spec, threaded=kind == "thread")
+    raise ValueError(f"trainer must be 'process', 'thread' or 'sync', got {kind!r}")
 
 
 class MainWindow(QMainWindow):
     snapshotApplied = Signal(object)  # every Snapshot the window showed, in order
 
-    def __init__(self, spec: ProblemSpec | None = None, *, threaded: bool = True):
+    def __init__(self, spec: ProblemSpec | None = None, *, trainer: str = "process"):
+        """``trainer``: "process" (default: training gets its own core), "thread", or "sync" (tests)."""
         super().__init__()
         self.setWindowTitle("nnstudio")
-        self.trainer = Trainer(spec or ProblemSpec(), threaded=threaded)
+        self.trainer = make_trainer(spec or ProblemSpec(), trainer)
         self.undo_stack = QUndoStack(self)
         self.network_view = NetworkView()
         self.output_view = OutputView()
@@ -117,7 +127,11 @@ class MainWindow(QMainWindow):
         return self._snapshot
 
     def value(self, ref: ParamRef) -> float:
-        return float(self._params[ref.flat_index(self._view_net)])
+        return float(self._params[self.parameter_index(ref)])
+
+    def parameter_index(self, ref: ParamRef) -> int:
+        """Position of a weight or bias in the snapshots' flat parameter vector."""
+        return ref.flat_index(self._view_net)
 
     # ---- training commands -----------------------------------------------------------------------
     def set_playing(self, on: bool):

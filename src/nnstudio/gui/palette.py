@@ -98,21 +98,24 @@ class ScaleTracker:
 
     It grows at once (nothing should sit clamped at the end of the scale for long) but shrinks only when
     the largest |value| has fallen well inside the smaller step, so noise around a step boundary does not
-    recolour the whole network back and forth."""
+    recolour the whole network back and forth. Values up to `headroom` × the bound may clamp: otherwise a
+    single weight at 1.05 would move the bound to 2 and halve the strength of every colour."""
 
-    def __init__(self, minimum: float = MIN_SCALE, shrink_margin: float = 0.8):
+    def __init__(self, minimum: float = MIN_SCALE, shrink_margin: float = 0.8, headroom: float = 1.25):
         self.minimum = minimum
         self.shrink_margin = shrink_margin
+        self.headroom = headroom
         self.scale = nice_scale(0.0, minimum)
 
     def reset(self) -> None:
         self.scale = nice_scale(0.0, self.minimum)
 
     def update(self, max_abs: float) -> float:
-        candidate = nice_scale(max_abs, self.minimum)
+        wanted = max_abs / self.headroom
+        candidate = nice_scale(wanted, self.minimum)
         if candidate > self.scale:
             self.scale = candidate
-        elif candidate < self.scale and max_abs <= self.shrink_margin * candidate:
+        elif candidate < self.scale and wanted <= self.shrink_margin * candidate:
             self.scale = candidate
         return self.scale
 

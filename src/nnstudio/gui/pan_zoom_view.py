@@ -124,7 +124,7 @@ class PanZoomView(QGraphicsView):
         for _ in range(attempts):
             area = self.viewport().rect().adjusted(2, 2, -2, -2)
             points = [self.to_view(c).toPoint() for c in candidates()]
-            visible = [q for q in points if area.contains(q) and not (avoid and avoid.contains(QPointF(q)))]
+            visible = [q for q in points if area.contains(q) and not (avoid is not None and avoid.contains(QPointF(q)))]
             good = [q for q in visible if hits(q)]
             for q in good:
                 if all(hits(q + d) for d in _NEIGHBOURS):

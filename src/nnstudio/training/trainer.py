@@ -25,9 +25,12 @@ PUBLISH_INTERVAL = 1.0 / FRAME_HZ
 
 
 class Trainer:
-    def __init__(self, spec: ProblemSpec | None = None, *, threaded: bool = True, loop_seed: int = 0):
-        self._commands: queue.SimpleQueue = queue.SimpleQueue()
-        self.mailbox = Mailbox()
+    def __init__(self, spec: ProblemSpec | None = None, *, threaded: bool = True, loop_seed: int = 0,
+                 commands=None, mailbox=None, idle_check=None):
+        # A trainer process passes its inter-process queue and a mailbox that sends snapshots back.
+        self._commands = commands if commands is not None else queue.SimpleQueue()
+        self.mailbox = mailbox if mailbox is not None else Mailbox()
+        self._idle_check = idle_check  # called about once a second while paused; returns False to stop
         self._loop_seed = loop_seed
         self._generation = 0
         self._running = False
@@ -104,10 +107,17 @@ class Trainer:
         self._publish()
 
     # ---- trainer thread --------------------------------------------------------------------------
+    def serve(self) -> None:
+        """Run the command loop in the calling thread until a stop command (a trainer process's main)."""
+        self._run()
+
     def _run(self) -> None:
         while not self._stopping:
             if not self._running:
-                self._drain(block=True)
+                idle = self._idle_check
+                self._drain(block=True, timeout=1.0 if idle else None)
+                if idle and not self._running and not idle():
+                    break
                 continue
             self._drain(block=False)
             if not self._running or self._stopping:

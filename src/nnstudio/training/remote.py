@@ -1,0 +1,135 @@
+"""The trainer in its own process, so training and the GUI each get a core.
+
+NumPy on playground-sized arrays never releases the GIL, and neither does QPainter under PySide6
+(DESIGN.md §2), so a trainer *thread* and the GUI take turns: measured here, the thread kept only ~40% of
+the engine's speed with the window shown. A process runs the very same Trainer loop with the same
+protocol, commands in and snapshots out; ``RemoteTrainer`` offers the GUI the same methods as ``Trainer``.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import queue
+
+from .problem import ProblemSpec
+from .snapshot import Mailbox, Snapshot
+from .trainer import Trainer
+
+
+class _Sender:
+    """The trainer process's mailbox: sends each snapshot, and the data arrays only when they change."""
+
+    def __init__(self, channel):
+        self._channel = channel
+        self._data_id = None
+
+    def put(self, snap: Snapshot) -> None:
+        data = snap.data
+        if id(data) == self._data_id:
+            snap = _without_data(snap)
+        self._data_id = id(data)
+        self._channel.put(snap)
+
+    def __len__(self):
+        return 0
+
+
+def _without_data(snap):
+    from dataclasses import replace
+
+    return replace(snap, data=None)
+
+
+def _serve(spec: ProblemSpec, commands, snapshots, parent_pid: int) -> None:
+    trainer = Trainer(spec, threaded=False, commands=commands, mailbox=_Sender(snapshots),
+                      idle_check=lambda: os.getppid() == parent_pid)
+    trainer.serve()
+    snapshots.close()
+    snapshots.join_thread()
+
+
+class RemoteTrainer:
+    """Same methods as Trainer (play, pause, step, set_parameter, set_spec, take, close, …), in a child process."""
+
+    def __init__(self, spec: ProblemSpec | None = None, *, loop_seed: int = 0):
+        spec = spec or ProblemSpec()
+        ctx = mp.get_context("spawn")  # fork would copy Qt's state into the child
+        self._commands = ctx.Queue()
+        self._snapshots = ctx.Queue()
+        self.mailbox = Mailbox()
+        self._data = None
+        # The same spec and seeds build the same first state here at once, so the window's first frame
+        # shows the network while the child process is still starting.
+        first = Trainer(spec, threaded=False, loop_seed=loop_seed).mailbox.take()
+        self._receive(first)
+        self._process = ctx.Process(target=_serve, args=(spec, self._commands, self._snapshots, os.getpid()),
+                                    name="nnstudio-trainer", daemon=True)
+        self._process.start()
+
+    def submit(self, name: str, *args) -> None:
+        self._commands.put((name, args))
+
+    def play(self):
+        self.submit("play")
+
+    def pause(self):
+        self.submit("pause")
+
+    def step(self, n: int = 1):
+        self.submit("step", int(n))
+
+    def step_epoch(self):
+        self.submit("step_epoch")
+
+    def reset(self, seed: int | None = None):
+        self.submit("reset", seed)
+
+    def set_parameter(self, index: int, value: float):
+        self.submit("set_parameter", int(index), float(value))
+
+    def set_spec(self, spec: ProblemSpec):
+        self.submit("set_spec", spec)
+
+    def regenerate(self, data_seed: int):
+        self.submit("regenerate", int(data_seed))
+
+    def set_speed(self, steps_per_frame: int | None):
+        self.submit("speed", steps_per_frame)
+
+    def _receive(self, snap: Snapshot) -> None:
+        if snap.data is None:
+            from dataclasses import replace
+
+            snap = replace(snap, data=self._data)
+        self._data = snap.data
+        self.mailbox.put(snap)
+
+    def take(self) -> Snapshot | None:
+        while True:
+            try:
+                snap = self._snapshots.get_nowait()
+            except queue.Empty:
+                break
+            self._receive(snap)
+        return self.mailbox.take()
+
+    @property
+    def alive(self) -> bool:
+        return self._process.is_alive()
+
+    def close(self, timeout: float = 5.0) -> None:
+        if self._process.is_alive():
+            self.submit("stop")
+            # Keep draining: a child blocked on a full snapshot pipe could not see the stop command.
+            self._process.join(0.05)
+            while self._process.is_alive() and timeout > 0:
+                self.take()
+                self._process.join(0.05)
+                timeout -= 0.05
+            if self._process.is_alive():
+                self._process.terminate()
+                self._process.join(1.0)
+        self._commands.close()
+        self._snapshots.close()
+        self._commands.join_thread()
