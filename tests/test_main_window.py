@@ -196,3 +196,30 @@ def test_closing_leaves_no_thread_or_process(qtbot, kind):
     assert not w.trainer.alive
     assert not [t for t in threading.enumerate() if t.name == "nnstudio-trainer" and t.is_alive()]
     assert not [p for p in multiprocessing.active_children() if p.name == "nnstudio-trainer"]
+
+
+def test_line_fit_moves_at_once_when_w_and_b_are_edited(qtbot):
+    """The seeds' single neuron: y = w·x + b on house-price-like data."""
+    QSettings("nnstudio", "nnstudio").clear()
+    w = MainWindow(ProblemSpec(dataset="line", features=("x1",), hidden=()))
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    click_param(qtbot, w, w.network_view.edge_point(0, 0, 0))
+    type_value(qtbot, w, "200")
+    click_param(qtbot, w, w.network_view.bias_point(0, 0))
+    type_value(qtbot, w, "100")
+    x, y = w.output_view.curve.getData()
+    np.testing.assert_allclose(y, 200 * x + 100)
+    np.testing.assert_allclose(w.parameters()[0], [[200.0]])
+    w.close()
+
+
+def test_hover_names_the_parameter_and_its_value(qtbot, window):
+    point = window.network_view.bias_point(1, 1)
+    qtbot.mouseMove(window.network_view.mouse_target(), point)
+    qtbot.waitUntil(lambda: window.network_view.hovered_parameter() == ParamRef.bias(1, 1))
+    value = window.parameters()[3][1]
+    from nnstudio.engine import format_value
+
+    assert window.network_view.mouse_target().toolTip() == f"bias  layer 1, neuron 1 = {format_value(value)}"

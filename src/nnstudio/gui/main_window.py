@@ -11,7 +11,7 @@ import time
 import numpy as np
 from PySide6.QtCore import QPoint, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QUndoStack
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QSplitter, QUndoView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QScrollArea, QSplitter, QUndoView
 
 from ..engine import ParamRef, feature_transform
 from ..engine.refs import ref_from_index
@@ -85,9 +85,13 @@ class MainWindow(QMainWindow):
         panel = QDockWidget("Problem", self)
         panel.setObjectName("problemDock")
         panel.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetFloatable)
-        holder = QWidget()
-        QVBoxLayout(holder).addWidget(self.controls)
-        panel.setWidget(holder)
+        scroll = QScrollArea()  # the panel scrolls rather than forcing a tall window on small screens
+        scroll.setWidget(self.controls)
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        scroll.setFrameShape(QScrollArea.NoFrame)
+        scroll.setMinimumWidth(self.controls.sizeHint().width() + 16)
+        panel.setWidget(scroll)
         self.addDockWidget(Qt.LeftDockWidgetArea, panel)
         self.history_view = QUndoView(self.undo_stack)
         self.history_view.setEmptyLabel("(start)")

@@ -1,0 +1,53 @@
+"""The ``nnstudio`` command line: version, screenshots, arguments, and a clear message without a display."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from PySide6.QtGui import QImage
+
+from nnstudio import __version__
+
+
+def run(*args, env_changes=None, timeout=120):
+    env = dict(os.environ)
+    env.update(env_changes or {})
+    return subprocess.run([sys.executable, "-m", "nnstudio", *args], capture_output=True, text=True,
+                          timeout=timeout, env=env)
+
+
+def test_version():
+    out = run("--version")
+    assert out.returncode == 0
+    assert out.stdout.strip() == f"nnstudio {__version__}"
+
+
+def test_screenshot_trains_and_saves_the_whole_window(tmp_path):
+    png = tmp_path / "shot.png"
+    out = run("--screenshot", str(png), "--steps", "300", "--size", "1200x800", "--dataset", "xor",
+              "--layers", "6,3", "--seed", "4")
+    assert out.returncode == 0, out.stderr
+    assert "after 300 steps" in out.stdout
+    image = QImage(str(png))
+    assert (image.width(), image.height()) == (1200, 800)
+    # Not blank: the canvas, heatmap and plots put many distinct colours on screen.
+    colours = {image.pixel(x, y) for x in range(0, 1200, 7) for y in range(0, 800, 7)}
+    assert len(colours) > 50
+
+
+def test_bad_arguments_are_refused_with_a_message():
+    out = run("--layers", "4,x")
+    assert out.returncode == 2 and "--layers must be comma-separated" in out.stderr
+    out = run("--dataset", "nope")
+    assert out.returncode == 2 and "invalid choice" in out.stderr
+    out = run("--layers", "99", "--screenshot", "x.png")
+    assert out.returncode == 2 and "neurons" in out.stderr
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="X11 display handling is Linux-specific")
+def test_no_display_gives_a_fix_not_a_stack_dump():
+    out = run(env_changes={"DISPLAY": "", "WAYLAND_DISPLAY": "", "QT_QPA_PLATFORM": ""}, timeout=60)
+    assert out.returncode == 1
+    assert "no display" in out.stderr and "--screenshot" in out.stderr
+    assert "Traceback" not in out.stderr
