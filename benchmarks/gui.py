@@ -144,14 +144,20 @@ def launch_to_first_paint():
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds; the best of each is kept")
     args = parser.parse_args(argv)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     spec = ProblemSpec()
-    alone = engine_alone(spec, args.seconds)
-    load = app_under_load(app, spec, args.seconds)
+    alone, load = 0.0, None
+    for _ in range(args.rounds):  # alternate, so both see the same (noisy) machine
+        alone = max(alone, engine_alone(spec, args.seconds / 2))
+        this = app_under_load(app, spec, args.seconds)
+        if load is None or this["steps_per_s"] > load["steps_per_s"]:
+            load = this
     median_big, worst_big = big_redraw(app)
     cold, warm = launch_to_first_paint()
-    print(f"default network {spec.sizes}, {args.seconds:.0f} s at full speed, window 1600x1000 offscreen\n")
+    print(f"default network {spec.sizes}, {args.rounds} rounds of {args.seconds:.0f} s at full speed, "
+          "window 1600x1000 offscreen, trainer process\n")
     rows = [
         ("engine alone, steps/s", f"{alone:,.0f}", ""),
         ("training with the window shown, steps/s", f"{load['steps_per_s']:,.0f}",
