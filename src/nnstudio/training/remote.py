@@ -14,7 +14,7 @@ import queue
 
 from .problem import ProblemSpec
 from .snapshot import Mailbox, Snapshot
-from .trainer import Trainer
+from .trainer import Trainer, TrainerCommands
 
 
 class _Sender:
@@ -49,7 +49,7 @@ def _serve(spec: ProblemSpec, commands, snapshots, parent_pid: int) -> None:
     snapshots.join_thread()
 
 
-class RemoteTrainer:
+class RemoteTrainer(TrainerCommands):
     """Same methods as Trainer (play, pause, step, set_parameter, set_spec, take, close, …), in a child process."""
 
     def __init__(self, spec: ProblemSpec | None = None, *, loop_seed: int = 0):
@@ -69,33 +69,6 @@ class RemoteTrainer:
 
     def submit(self, name: str, *args) -> None:
         self._commands.put((name, args))
-
-    def play(self):
-        self.submit("play")
-
-    def pause(self):
-        self.submit("pause")
-
-    def step(self, n: int = 1):
-        self.submit("step", int(n))
-
-    def step_epoch(self):
-        self.submit("step_epoch")
-
-    def reset(self, seed: int | None = None):
-        self.submit("reset", seed)
-
-    def set_parameter(self, index: int, value: float):
-        self.submit("set_parameter", int(index), float(value))
-
-    def set_spec(self, spec: ProblemSpec):
-        self.submit("set_spec", spec)
-
-    def regenerate(self, data_seed: int):
-        self.submit("regenerate", int(data_seed))
-
-    def set_speed(self, steps_per_frame: int | None):
-        self.submit("speed", steps_per_frame)
 
     def _receive(self, snap: Snapshot) -> None:
         if snap.data is None:

@@ -24,36 +24,11 @@ CHUNK_SECONDS = 0.006  # long enough to amortise per-chunk work, short enough th
 PUBLISH_INTERVAL = 1.0 / FRAME_HZ
 
 
-class Trainer:
-    def __init__(self, spec: ProblemSpec | None = None, *, threaded: bool = True, loop_seed: int = 0,
-                 commands=None, mailbox=None, idle_check=None):
-        # A trainer process passes its inter-process queue and a mailbox that sends snapshots back.
-        self._commands = commands if commands is not None else queue.SimpleQueue()
-        self.mailbox = mailbox if mailbox is not None else Mailbox()
-        self._idle_check = idle_check  # called about once a second while paused; returns False to stop
-        self._loop_seed = loop_seed
-        self._generation = 0
-        self._running = False
-        self._stopping = False
-        self._steps_per_frame: int | None = None  # None: as fast as the machine goes
-        self._seconds_per_step = 1e-4
-        self._play_started = 0.0
-        self._play_steps = 0
-        self._pending_edits: list[Edit] = []
-        self._pending_message: str | None = None
-        self._last_publish = 0.0
-        self._published_losses = 0
-        self._published_evaluations = 0
-        self._build((spec or ProblemSpec()), rebuild_network=True)
-        self._publish()
-        self._thread = None
-        if threaded:
-            self._thread = threading.Thread(target=self._run, name="nnstudio-trainer", daemon=True)
-            self._thread.start()
+class TrainerCommands:
+    """The commands the GUI sends; a subclass provides ``submit(name, *args)``."""
 
-    # ---- GUI side: thread-safe ------------------------------------------------------------------
     def submit(self, name: str, *args) -> None:
-        self._commands.put((name, args))
+        raise NotImplementedError
 
     def play(self):
         self.submit("play")
@@ -81,7 +56,40 @@ class Trainer:
         self.submit("regenerate", int(data_seed))
 
     def set_speed(self, steps_per_frame: int | None):
+        """Steps per displayed frame (~60 frames a second); None trains as fast as the machine goes."""
         self.submit("speed", steps_per_frame)
+
+
+class Trainer(TrainerCommands):
+    def __init__(self, spec: ProblemSpec | None = None, *, threaded: bool = True, loop_seed: int = 0,
+                 commands=None, mailbox=None, idle_check=None):
+        # A trainer process passes its inter-process queue and a mailbox that sends snapshots back.
+        self._commands = commands if commands is not None else queue.SimpleQueue()
+        self.mailbox = mailbox if mailbox is not None else Mailbox()
+        self._idle_check = idle_check  # called about once a second while paused; returns False to stop
+        self._loop_seed = loop_seed
+        self._generation = 0
+        self._running = False
+        self._stopping = False
+        self._steps_per_frame: int | None = None  # None: as fast as the machine goes
+        self._seconds_per_step = 1e-4
+        self._play_started = 0.0
+        self._play_steps = 0
+        self._pending_edits: list[Edit] = []
+        self._pending_message: str | None = None
+        self._last_publish = 0.0
+        self._published_losses = 0
+        self._published_evaluations = 0
+        self._build(spec or ProblemSpec())
+        self._publish()
+        self._thread = None
+        if threaded:
+            self._thread = threading.Thread(target=self._run, name="nnstudio-trainer", daemon=True)
+            self._thread.start()
+
+    # ---- GUI side: thread-safe (the commands come from TrainerCommands) -------------------------
+    def submit(self, name: str, *args) -> None:
+        self._commands.put((name, args))
 
     def take(self) -> Snapshot | None:
         if self._thread is None:
@@ -196,7 +204,7 @@ class Trainer:
             return
         old = self.spec
         if spec.network_config() != old.network_config():
-            self._build(spec, rebuild_network=True)
+            self._build(spec)
             self._new_generation("Architecture changed: the network was re-initialised.")
             return
         loop = self.loop
@@ -206,7 +214,7 @@ class Trainer:
             loop.eval_every = None
         if spec.resolved_loss != loop.loss:
             loop.loss = spec.resolved_loss
-        if (spec.optimizer, spec.init) != (old.optimizer, old.init):
+        if spec.optimizer != old.optimizer:
             loop.optimizer = make_optimizer_for(spec)
         else:
             loop.optimizer.learning_rate = spec.learning_rate
@@ -215,7 +223,7 @@ class Trainer:
         self.spec = spec
         self._publish()
 
-    def _build(self, spec: ProblemSpec, rebuild_network: bool) -> None:
+    def _build(self, spec: ProblemSpec) -> None:
         spec.validate()
         self.spec = spec
         self.data = make_data(spec)
