@@ -1,11 +1,17 @@
+import importlib.util
 import math
+import sys
+import time
 
 import numpy as np
 import pytest
 
+from nnstudio.engine import datasets as datasets_module
 from nnstudio.engine.datasets import (
     DATASETS,
     FEATURES,
+    PIXEL_FEATURES,
+    dataset_available,
     feature_transform,
     input_dim,
     is_classification,
@@ -16,10 +22,14 @@ from nnstudio.engine.datasets import (
 
 CLASSIFICATION = ("circle", "xor", "gauss", "spiral", "moons", "blobs")
 REGRESSION = ("reg-plane", "reg-gauss", "line")
+HAVE_SKLEARN = importlib.util.find_spec("sklearn") is not None
+needs_sklearn = pytest.mark.skipif(not HAVE_SKLEARN, reason="the digits dataset needs scikit-learn")
+# Every dataset, digits skipped where scikit-learn is missing.
+ALL = tuple(pytest.param(n, marks=needs_sklearn) if n == "digits" else n for n in DATASETS)
 
 
 def test_names_and_metadata():
-    assert DATASETS == CLASSIFICATION + REGRESSION
+    assert DATASETS == CLASSIFICATION + REGRESSION + ("digits",)
     assert FEATURES == ("x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)")
     for name in CLASSIFICATION:
         assert is_classification(name)
@@ -28,11 +38,12 @@ def test_names_and_metadata():
         assert not is_classification(name)
         assert n_classes(name) == 0
     assert {name: input_dim(name) for name in DATASETS} == {
-        name: (1 if name == "line" else 2) for name in DATASETS
+        name: {"line": 1, "digits": 64}.get(name, 2) for name in DATASETS
     }
+    assert is_classification("digits") and n_classes("digits") == 10
 
 
-@pytest.mark.parametrize("name", DATASETS)
+@pytest.mark.parametrize("name", ALL)
 @pytest.mark.parametrize("n", [1, 2, 7, 500])
 @pytest.mark.parametrize("noise", [0.0, 0.25, 0.5])
 def test_shapes_and_dtypes(name, n, noise):
@@ -53,7 +64,7 @@ def test_default_sample_count():
     assert X.shape == (500, 2) and y.shape == (500,)
 
 
-@pytest.mark.parametrize("name", DATASETS)
+@pytest.mark.parametrize("name", ALL)
 def test_deterministic_by_seed(name):
     X1, y1 = make_dataset(name, 100, 0.2, seed=42)
     X2, y2 = make_dataset(name, 100, 0.2, seed=42)
@@ -63,7 +74,7 @@ def test_deterministic_by_seed(name):
     assert not np.array_equal(X1, X3)
 
 
-@pytest.mark.parametrize("name", DATASETS)
+@pytest.mark.parametrize("name", ALL)
 def test_shuffled(name):
     _, y = make_dataset(name, 200, 0.0, seed=3)
     if is_classification(name):
@@ -352,3 +363,116 @@ def test_feature_needs_x2_on_one_d(feature):
 def test_feature_transform_bad_shape():
     with pytest.raises(ValueError, match=r"shape \(n, 1\) or \(n, 2\)"):
         feature_transform(np.zeros((3, 3)), ["x1"])
+
+
+# --- digits --------------------------------------------------------------------------
+
+
+@needs_sklearn
+def test_digits_shapes_range_labels():
+    X, y = make_dataset("digits", 1797, 0.0, seed=0)
+    assert X.shape == (1797, 64) and X.dtype == np.float64 and X.flags.c_contiguous
+    assert y.shape == (1797,) and y.dtype == np.int64
+    assert X.min() == 0.0 and X.max() == 1.0
+    np.testing.assert_array_equal(np.unique(X * 16), np.arange(17))  # ink levels 0-16, divided by 16
+    assert np.bincount(y).size == 10 and np.bincount(y).min() >= 170
+    from sklearn.datasets import load_digits
+
+    images, labels = load_digits(return_X_y=True)
+    # All 1,797 samples are every image once, shuffled, each still with its own label.
+    ours = np.column_stack((X * 16, y))
+    theirs = np.column_stack((images, labels))
+    np.testing.assert_array_equal(ours[np.lexsort(ours.T)], theirs[np.lexsort(theirs.T)])
+
+
+@needs_sklearn
+def test_digits_subset_deterministic_and_noise():
+    X1, y1 = make_dataset("digits", 300, 0.0, seed=3)
+    X2, y2 = make_dataset("digits", 300, 0.0, seed=3)
+    X3, _ = make_dataset("digits", 300, 0.0, seed=4)
+    np.testing.assert_array_equal(X1, X2)
+    np.testing.assert_array_equal(y1, y2)
+    assert not np.array_equal(X1, X3)
+    assert set(np.unique(y1)) == set(range(10))
+    Xn, yn = make_dataset("digits", 300, 0.1, seed=3)
+    assert (Xn >= 0).all() and (Xn <= 1).all()
+    assert not np.array_equal(Xn, X1)
+    np.testing.assert_array_equal(yn, y1)  # the same images, with noise added
+    inner = (X1 > 0.3) & (X1 < 0.7)  # far from the clipping bounds the noise is plain Gaussian
+    assert np.std((Xn - X1)[inner]) == pytest.approx(0.1, rel=0.1)
+
+
+@needs_sklearn
+def test_digits_sample_cap():
+    with pytest.raises(ValueError, match="1797"):
+        make_dataset("digits", 1798)
+    assert make_dataset("digits", 1, seed=0)[0].shape == (1, 64)
+
+
+def test_digits_availability_without_sklearn(monkeypatch):
+    monkeypatch.setitem(sys.modules, "sklearn", None)
+    monkeypatch.setitem(sys.modules, "sklearn.datasets", None)
+    monkeypatch.setattr(datasets_module, "_digits_cache", None)
+    ok, why = dataset_available("digits")
+    assert not ok and why == "the digits dataset needs scikit-learn: pip install 'nnstudio[digits]'"
+    with pytest.raises(ValueError, match=r"needs scikit-learn: pip install 'nnstudio\[digits\]'"):
+        make_dataset("digits", 10)
+    assert dataset_available("circle") == (True, "")
+    assert input_dim("digits") == 64  # metadata needs no scikit-learn
+
+
+@needs_sklearn
+def test_digits_available():
+    assert dataset_available("digits") == (True, "")
+    with pytest.raises(ValueError, match="unknown dataset"):
+        dataset_available("digit")
+
+
+def test_pixel_features():
+    X = np.arange(2 * 64).reshape(2, 64)
+    out = feature_transform(X, PIXEL_FEATURES)
+    assert out.dtype == np.float64 and out.flags.c_contiguous and out.shape == (2, 64)
+    np.testing.assert_array_equal(out, X)
+    Xf = np.random.default_rng(0).random((3, 64))
+    out = feature_transform(Xf, ["pixels"])
+    np.testing.assert_array_equal(out, Xf)
+    assert out is not Xf
+    for bad in (["x1"], ["pixels", "x1"], []):
+        with pytest.raises(ValueError, match="image data"):
+            feature_transform(Xf, bad)
+    with pytest.raises(ValueError, match="image data"):
+        feature_transform(np.zeros((3, 2)), PIXEL_FEATURES)
+
+
+@needs_sklearn
+def test_digits_train_to_90_percent():
+    from nnstudio.engine import Adam, Network, TrainingLoop, split
+
+    X, y = make_dataset("digits", 1797, 0.0, seed=0)
+    X_tr, y_tr, X_te, y_te = split(X, y, 0.7, seed=0)
+    net = Network([64, 32, 10], "relu", "softmax", seed=0)
+    loop = TrainingLoop(net, X_tr, y_tr, X_te, y_te, optimizer=Adam(0.01), batch_size=32, seed=0)
+    start = time.perf_counter()
+    for _ in range(20):
+        loop.run_epoch()
+        if loop.evaluations[-1].test_accuracy > 0.9:
+            break
+    assert loop.evaluations[-1].test_accuracy > 0.9
+    assert time.perf_counter() - start < 5.0
+
+
+def test_engine_import_does_not_load_sklearn():
+    import subprocess
+
+    code = (
+        "import importlib, pkgutil, sys\n"
+        "import nnstudio.engine\n"
+        "for info in pkgutil.walk_packages(nnstudio.engine.__path__, 'nnstudio.engine.'):\n"
+        "    importlib.import_module(info.name)\n"
+        "from nnstudio.engine.datasets import dataset_available, input_dim\n"
+        "dataset_available('digits'), input_dim('digits')\n"
+        "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] == 'sklearn')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "", "importing the engine loaded scikit-learn"

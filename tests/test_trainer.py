@@ -202,3 +202,33 @@ def test_threaded_speed_limit_runs_steps_per_frame():
     # About 60 steps in a second at 1 step per frame; never thousands.
     assert 20 <= t.loop.step_count <= 90
     t.close()
+
+
+def test_details_carry_the_mini_batch_gradient_update_and_batches(sync):
+    from nnstudio.engine import Network
+
+    sync.set_details(True)
+    sync.process()
+    snap = drain(sync)[-1]
+    assert snap.grads is None and snap.last_batch is None  # nothing trained yet
+    upcoming = snap.next_batch.copy()
+    before = snap.params.copy()
+    sync.step()
+    sync.process()
+    snap = drain(sync)[-1]
+    np.testing.assert_array_equal(snap.last_batch, upcoming)  # the announced batch is the one trained on
+    # The snapshot's gradient is the engine's loss_and_gradients on that batch at the pre-step parameters.
+    net = Network(snap.spec.sizes, snap.spec.activation, snap.spec.resolved_output_activation)
+    net.set_flat_parameters(before)
+    d = snap.data
+    _, grads, _ = net.loss_and_gradients(d.F_train[upcoming], d.y_train[upcoming], snap.spec.resolved_loss)
+    np.testing.assert_allclose(snap.grads, _flat(net, grads), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(snap.update, snap.params - before, rtol=1e-12, atol=1e-15)
+    assert len(snap.next_batch) == snap.spec.batch_size
+
+
+def _flat(net, weights):
+    flat = np.empty(net.n_params)
+    for view, w in zip(net.weights_from_flat(flat), weights):
+        view[...] = w
+    return flat

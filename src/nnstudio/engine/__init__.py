@@ -4,7 +4,7 @@ Nothing here imports Qt; scripts and notebooks can use it alone.
 """
 
 from .activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
-from .datasets import DATASETS, FEATURES, feature_transform, make_dataset, split
+from .datasets import DATASETS, FEATURES, PIXEL_FEATURES, dataset_available, feature_transform, make_dataset, split
 from .initializers import INITIALIZERS
 from .loop import Evaluation, TrainingLoop, default_loss
 from .losses import LOSSES
@@ -19,6 +19,7 @@ __all__ = [
     "INITIALIZERS",
     "LOSSES",
     "OUTPUT_ACTIVATIONS",
+    "PIXEL_FEATURES",
     "SGD",
     "Adam",
     "Evaluation",
@@ -28,6 +29,7 @@ __all__ = [
     "ParamRef",
     "RMSprop",
     "TrainingLoop",
+    "dataset_available",
     "default_loss",
     "feature_transform",
     "format_value",

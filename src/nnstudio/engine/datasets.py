@@ -1,13 +1,15 @@
-"""Toy datasets for the studio: TensorFlow Playground's six plus moons, blobs and a 1-D line.
+"""Toy datasets for the studio: TensorFlow Playground's six plus moons, blobs, a 1-D line and 8×8 digits.
 
 The playground generators follow ``src/dataset.ts`` of tensorflow/playground formula for
 formula; ``noise`` is the playground's slider value divided by 100 (0.0 - 0.5) and its -1
 labels become 0. Everything here is pure NumPy and driven by one ``np.random.Generator``
-so a seed pins every array.
+so a seed pins every array. The one exception, "digits", takes scikit-learn's bundled images;
+scikit-learn is optional and imported only when those images are first needed.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import math
 from collections.abc import Callable, Sequence
 from numbers import Integral, Real
@@ -17,6 +19,8 @@ import numpy as np
 __all__ = [
     "DATASETS",
     "FEATURES",
+    "PIXEL_FEATURES",
+    "dataset_available",
     "feature_transform",
     "input_dim",
     "is_classification",
@@ -26,10 +30,13 @@ __all__ = [
 ]
 
 DATASETS: tuple[str, ...] = (
-    "circle", "xor", "gauss", "spiral", "moons", "blobs", "reg-plane", "reg-gauss", "line",
+    "circle", "xor", "gauss", "spiral", "moons", "blobs", "reg-plane", "reg-gauss", "line", "digits",
 )
 FEATURES: tuple[str, ...] = ("x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)")
 _ONE_D_FEATURES: tuple[str, ...] = ("x1", "x1^2", "sin(x1)")
+PIXEL_FEATURES: tuple[str, ...] = ("pixels",)  # image data: every pixel is an input as it is
+_PIXELS = 64  # 8×8 digits
+_DIGITS_MISSING = "the digits dataset needs scikit-learn: pip install 'nnstudio[digits]'"
 
 _Generator = Callable[[np.random.Generator, int, float], "tuple[np.ndarray, np.ndarray]"]
 
@@ -170,6 +177,36 @@ def _blobs(rng: np.random.Generator, n: int, noise: float) -> tuple[np.ndarray, 
     return X, labels
 
 
+_digits_cache: tuple[np.ndarray, np.ndarray] | None = None  # (pixels in [0, 1], labels), loaded once
+
+
+def _digits_data() -> tuple[np.ndarray, np.ndarray]:
+    global _digits_cache
+    if _digits_cache is None:
+        try:
+            from sklearn.datasets import load_digits  # optional, and slow to import: only when needed
+        except ImportError:
+            raise ValueError(_DIGITS_MISSING) from None
+        images, labels = load_digits(return_X_y=True)
+        # Pixels are ink levels 0-16; scaled to [0, 1] they suit the default initialisers.
+        _digits_cache = (np.asarray(images, dtype=np.float64) / 16.0, np.asarray(labels, dtype=np.int64))
+    return _digits_cache
+
+
+def _digits(rng: np.random.Generator, n: int, noise: float) -> tuple[np.ndarray, np.ndarray]:
+    images, labels = _digits_data()
+    if n > len(images):
+        raise ValueError(f"the digits dataset has only {len(images)} images; n_samples must be <= {len(images)}")
+    pick = rng.choice(len(images), n, replace=False)
+    # Noise comes from its own stream, drawn whatever the noise level: the slider then changes only
+    # the noise, never which images are picked or their order.
+    noise_rng = np.random.default_rng(rng.integers(2**63))
+    X = images[pick]
+    if noise > 0:  # Gaussian ink noise, kept within the pixel range
+        X = np.clip(X + noise_rng.normal(0.0, noise, size=X.shape), 0.0, 1.0)
+    return X, labels[pick]
+
+
 # name -> (generator, number of classes (0 = regression), input dimension)
 _REGISTRY: dict[str, tuple[_Generator, int, int]] = {
     "circle": (_circle, 2, 2),
@@ -181,6 +218,7 @@ _REGISTRY: dict[str, tuple[_Generator, int, int]] = {
     "reg-plane": (_reg_plane, 0, 2),
     "reg-gauss": (_reg_gauss, 0, 2),
     "line": (_line, 0, 1),
+    "digits": (_digits, 10, _PIXELS),
 }
 
 
@@ -201,6 +239,21 @@ def n_classes(name: str) -> int:
 
 def input_dim(name: str) -> int:
     return _lookup(name)[2]
+
+
+def dataset_available(name: str) -> tuple[bool, str]:
+    """(True, "") if ``make_dataset(name)`` can work here, else (False, why) in words for the user.
+
+    Only looks for scikit-learn (importing it takes a second), so the GUI can ask at start-up.
+    """
+    _lookup(name)
+    if name != "digits" or _digits_cache is not None:
+        return True, ""
+    try:
+        found = importlib.util.find_spec("sklearn") is not None
+    except (ImportError, ValueError):
+        found = False
+    return (True, "") if found else (False, _DIGITS_MISSING)
 
 
 def make_dataset(
@@ -261,16 +314,26 @@ def split(
 
 
 def feature_transform(X: np.ndarray, features: Sequence[str]) -> np.ndarray:
-    """Build the playground's input columns, in the order given, from (n, 2) or (n, 1) ``X``."""
+    """Build the playground's input columns, in the order given, from (n, 2) or (n, 1) ``X``.
+
+    Image data, (n, 64) ``X``, takes only ``PIXEL_FEATURES`` and comes back as a float64 copy.
+    """
     X = np.asarray(X)
     if X.ndim == 1:
         X = X[:, None]  # a bare vector is one input column
-    if X.ndim != 2 or X.shape[1] not in (1, 2):
-        raise ValueError(f"X must have shape (n, 1) or (n, 2), got {X.shape}")
+    if X.ndim != 2 or X.shape[1] not in (1, 2, _PIXELS):
+        raise ValueError(f"X must have shape (n, 1) or (n, 2), or (n, {_PIXELS}) for image data; got {X.shape}")
     _check_finite(X, "X")
     if isinstance(features, str):
         features = (features,)  # iterating a str would yield single characters
     features = tuple(features)
+    if X.shape[1] == _PIXELS or features == PIXEL_FEATURES:
+        if X.shape[1] != _PIXELS or features != PIXEL_FEATURES:
+            raise ValueError(
+                f"image data (n, {_PIXELS}) takes exactly the features {PIXEL_FEATURES}, and only image data "
+                f"does; got features {features} for X of shape {X.shape}"
+            )
+        return np.array(X, dtype=np.float64, order="C")
     if not features:
         raise ValueError(f"features must not be empty; choose from: {', '.join(FEATURES)}")
     for f in features:

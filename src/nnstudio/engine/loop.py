@@ -166,6 +166,7 @@ class TrainingLoop:
         self._n = Xe.shape[0]
         self._position = self._n
         self._Xs = self._Ts = self._order = None
+        self._last_batch = None
 
     # ---- training ------------------------------------------------------------------------------
     def _new_epoch(self) -> None:
@@ -183,6 +184,7 @@ class TrainingLoop:
         step = self.network._train_step
         opt, lossdef, l1, l2, bs, N = self.optimizer, self._loss, self._l1, self._l2, self._batch_size, self._n
         every = self._eval_every
+        p = q = 0
         for k in range(out.size):
             if self._position >= N:
                 self._new_epoch()
@@ -198,7 +200,20 @@ class TrainingLoop:
             if every is not None and self.step_count % every == 0:
                 self.evaluations.append(self.evaluate())
         self.losses.extend(out)
+        if out.size:
+            self._last_batch = self._order[p:min(q, N)]
         return out
+
+    @property
+    def last_batch(self) -> np.ndarray | None:
+        """Indices (into the training data) of the mini-batch the last step trained on."""
+        return self._last_batch
+
+    def next_batch(self) -> np.ndarray:
+        """Indices of the mini-batch the next step will train on (shuffling a new epoch now if one is due)."""
+        if self._position >= self._n:
+            self._new_epoch()
+        return self._order[self._position : self._position + self._batch_size]
 
     def step(self) -> float:
         """Exactly one mini-batch."""
@@ -227,6 +242,7 @@ class TrainingLoop:
         self.evaluations.clear()
         self.optimizer.reset()
         self._position = self._n
+        self._last_batch = None
 
     def checkpoint(self) -> dict:
         """Everything a step changes, to undo a chunk of steps that diverged."""
@@ -253,6 +269,7 @@ class TrainingLoop:
         self.losses.truncate(cp["n_losses"])
         del self.evaluations[cp["n_evaluations"] :]
         self._position = self._n
+        self._last_batch = None
 
     # ---- measuring -----------------------------------------------------------------------------
     def _accuracy(self, X, y) -> float | None:

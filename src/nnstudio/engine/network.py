@@ -323,6 +323,29 @@ class Network:
         self._forward(xe, ws)
         return Forward([z.copy() for z in ws.z], [xe[:, :-1].copy()] + [a.copy() for a in ws.a])
 
+    def forward_from(self, layer: int, z) -> tuple[np.ndarray, np.ndarray]:
+        """(z, a) of the output layer when neuron-layer ``layer + 1`` has pre-activation ``z`` (N, n_{layer+1}).
+
+        Applies that layer's activation and every later layer, in fresh arrays (never the training
+        workspaces, so it can run between steps with any N). Like ``_forward`` it multiplies activations
+        carrying a column of ones by the (n_in + 1, n_out) blocks, so its z's are the engine's own.
+        """
+        if not 0 <= layer < self.n_layers:
+            raise IndexError(f"layer {layer} is out of range: the network has layers 0…{self.n_layers - 1}")
+        z = np.array(z, dtype=np.float64)  # a copy: for the output layer z itself is returned
+        if z.ndim != 2 or z.shape[1] != self._sizes[layer + 1]:
+            raise ValueError(f"z has shape {z.shape}, expected (n_samples, {self._sizes[layer + 1]})")
+        n = z.shape[0]
+        col = np.empty((n, 1))
+        last = self.n_layers - 1
+        for l in range(layer, last):
+            a_ext = np.ones((n, self._sizes[l + 1] + 1))
+            self._acts[l].forward(z, a_ext[:, :-1], np.empty_like(z), col)
+            z = _dot(a_ext, self._Wb[l + 1])
+        a = np.empty_like(z)
+        self._acts[last].forward(z, a, np.empty_like(z), col)
+        return z, a
+
     def loss_function(self, loss: str):
         return get_loss(loss, self.output_activation)
 

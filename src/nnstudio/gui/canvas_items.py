@@ -1,7 +1,7 @@
-"""The canvas' other graphics items: neuron circles, bias badges, weight heatmaps and highlight overlays.
+"""The canvas' other graphics items: bias badges, weight heatmaps and highlight overlays (neurons: neurons_item).
 
-Each is one item for many shapes (never one item per neuron or edge). Circles never change with the
-parameters, so they are cached; badges and heatmaps repaint every frame and are cheap to.
+Each is one item for many shapes (never one item per neuron or edge); badges and heatmaps repaint every
+frame and are cheap to.
 """
 
 from __future__ import annotations
@@ -25,37 +25,6 @@ def _pen(color: QColor, width: float) -> QPen:
     return pen
 
 
-class NeuronsItem(QGraphicsItem):
-    def __init__(self):
-        super().__init__()
-        self._layout: Layout | None = None
-        self._rect = QRectF()
-        self._pen = _pen(palette.NEURON_OUTLINE, 1.25)
-        self.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
-
-    def set_layout(self, layout: Layout) -> None:
-        self.prepareGeometryChange()
-        self._layout = layout
-        x, y, w, h = layout.bounds
-        self._rect = QRectF(x - MARGIN, y - MARGIN, w + 2 * MARGIN, h + 2 * MARGIN)
-        self.update()
-
-    def boundingRect(self) -> QRectF:
-        return self._rect
-
-    def paint(self, painter, option, widget=None) -> None:
-        lo = self._layout
-        if lo is None:
-            return
-        # Cached and redrawn only on zoom or a new structure, so smooth circles cost nothing per frame.
-        painter.setRenderHint(painter.RenderHint.Antialiasing, True)
-        painter.setPen(self._pen)
-        painter.setBrush(palette.NEURON_FILL)
-        for x, r, ys in zip(lo.x.tolist(), lo.radius.tolist(), lo.y):
-            for y in ys.tolist():
-                painter.drawEllipse(QPointF(x, y), r, r)
-
-
 class BadgesItem(QGraphicsItem):
     """Bias badges: small squares at each non-input neuron's lower-left, in the bias colour, outlined."""
 
@@ -64,8 +33,9 @@ class BadgesItem(QGraphicsItem):
         self._layout: Layout | None = None
         self._rect = QRectF()
         self._levels = np.zeros(0, dtype=np.intp)
-        self._brushes = [palette.qcolor(k / BADGE_LEVELS, 1.0) for k in range(-BADGE_LEVELS, BADGE_LEVELS + 1)]
-        self._pen = _pen(palette.BADGE_OUTLINE, 1.0)
+        lit = [palette.qcolor(k / BADGE_LEVELS, 1.0) for k in range(-BADGE_LEVELS, BADGE_LEVELS + 1)]
+        self._brushes = lit + [palette.dim(c) for c in lit]  # level + (2 × BADGE_LEVELS + 1) when dimmed
+        self._pens = (_pen(palette.BADGE_OUTLINE, 1.0), _pen(palette.dim(palette.BADGE_OUTLINE), 1.0))
 
     def set_layout(self, layout: Layout) -> None:
         self.prepareGeometryChange()
@@ -75,11 +45,17 @@ class BadgesItem(QGraphicsItem):
         self._levels = np.full(layout.bx.size, BADGE_LEVELS, dtype=np.intp)
         self.update()
 
-    def set_biases(self, biases: list[np.ndarray], scale: float) -> None:
+    def set_biases(self, biases: list[np.ndarray], scale: float, dim: np.ndarray | None = None) -> None:
+        """Colour every badge; `dim` (a bool per badge) fades some toward the background."""
         values = np.concatenate(biases) if biases else np.zeros(0)
         t = np.clip(np.nan_to_num(values / scale), -1.0, 1.0)
         self._levels = np.rint(t * BADGE_LEVELS).astype(np.intp) + BADGE_LEVELS
+        if dim is not None:
+            self._levels += np.where(dim, 2 * BADGE_LEVELS + 1, 0)
         self.update()
+
+    def color_of(self, index: int) -> QColor:
+        return self._brushes[int(self._levels[index])]
 
     def half_px(self, scale: float) -> np.ndarray:
         """Half the drawn side of each badge in pixels at `scale` (what picking measures against)."""
@@ -104,8 +80,9 @@ class BadgesItem(QGraphicsItem):
                  zip(lo.bx[order].tolist(), lo.by[order].tolist(), half[order].tolist())]
         bounds = [0, *(np.flatnonzero(np.diff(key)) + 1).tolist(), key.size]
         for a, b in zip(bounds[:-1], bounds[1:]):
-            painter.setBrush(self._brushes[int(key[a]) // 2])
-            painter.setPen(self._pen if key[a] % 2 else Qt.NoPen)
+            level = int(key[a]) // 2
+            painter.setBrush(self._brushes[level])
+            painter.setPen(self._pens[level > 2 * BADGE_LEVELS] if key[a] % 2 else Qt.NoPen)
             painter.drawRects(rects[a:b])
 
 
@@ -120,10 +97,13 @@ class HeatmapItem(QGraphicsItem):
         self._image = QImage()
         self._pen = _pen(palette.NEURON_OUTLINE, 1.0)
 
-    def set_weights(self, W: np.ndarray, scale: float) -> None:
+    def set_weights(self, W: np.ndarray, scale: float, dim: np.ndarray | None = None) -> None:
+        """Recolour from W; `dim`, a bool per cell shaped like W, fades those cells toward the background."""
         rows, cols = self.shape
         # QImage borrows the buffer, so keep the array alive as long as the image.
         self._buffer = np.ascontiguousarray(palette.colors_argb32(W.ravel(), scale).reshape(rows, cols))
+        if dim is not None and dim.any():
+            self._buffer[dim] = palette.dim_argb32(self._buffer[dim])
         self._image = QImage(self._buffer.data, cols, rows, 4 * cols, QImage.Format_RGB32)
         self.update()
 
@@ -164,24 +144,33 @@ class HighlightItem(QGraphicsItem):
         self._ring = ring  # px of outline beyond the shape
         self._segment = None  # (QPointF, QPointF, width px, QColor)
         self._square = None  # (QRectF scene, min half px, QColor)
+        self._circle = None  # (QPointF centre, radius scene, min radius px, gap px beyond the radius)
         self._rect = QRectF()
 
     def show_segment(self, x0, y0, x1, y1, width: float, color: QColor) -> None:
         self.prepareGeometryChange()
-        self._segment, self._square = (QPointF(x0, y0), QPointF(x1, y1), width, color), None
+        self._segment, self._square, self._circle = (QPointF(x0, y0), QPointF(x1, y1), width, color), None, None
         self._rect = QRectF(QPointF(x0, y0), QPointF(x1, y1)).normalized().adjusted(-MARGIN, -MARGIN, MARGIN, MARGIN)
         self.show()
         self.update()
 
     def show_square(self, rect: QRectF, min_half_px: float, color: QColor) -> None:
         self.prepareGeometryChange()
-        self._segment, self._square = None, (QRectF(rect), min_half_px, color)
+        self._segment, self._square, self._circle = None, (QRectF(rect), min_half_px, color), None
         self._rect = rect.adjusted(-MARGIN, -MARGIN, MARGIN, MARGIN)
         self.show()
         self.update()
 
+    def show_circle(self, x: float, y: float, r: float, min_r_px: float, gap_px: float) -> None:
+        """An outline (no fill) around a neuron: `gap_px` beyond its radius, so a δ ring stays visible."""
+        self.prepareGeometryChange()
+        self._segment, self._square, self._circle = None, None, (QPointF(x, y), r, min_r_px, gap_px)
+        self._rect = QRectF(x - r, y - r, 2 * r, 2 * r).adjusted(-MARGIN, -MARGIN, MARGIN, MARGIN)
+        self.show()
+        self.update()
+
     def clear(self) -> None:
-        self._segment = self._square = None
+        self._segment = self._square = self._circle = None
         self.hide()
 
     def boundingRect(self) -> QRectF:
@@ -203,3 +192,11 @@ class HighlightItem(QGraphicsItem):
             painter.setPen(_pen(self._color, self._ring))
             painter.setBrush(color)
             painter.drawRect(QRectF(c.x() - hw, c.y() - hh, 2 * hw, 2 * hh))
+        elif self._circle is not None:
+            centre, r, min_r_px, gap_px = self._circle
+            scale = painter.worldTransform().m11()
+            rr = max(r, min_r_px / scale) + (gap_px + self._ring / 2) / scale
+            painter.setRenderHint(painter.RenderHint.Antialiasing, True)
+            painter.setPen(_pen(self._color, self._ring))
+            painter.setBrush(Qt.NoBrush)
+            painter.drawEllipse(centre, rr, rr)

@@ -24,9 +24,9 @@ from PySide6.QtWidgets import (
 )
 
 from ..engine import DATASETS, FEATURES, HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
-from ..engine.datasets import input_dim
+from ..engine.datasets import dataset_available, input_dim
 from ..engine.losses import LOSSES
-from ..training.problem import MAX_HIDDEN_LAYERS, MAX_NEURONS, ProblemSpec
+from ..training.problem import MAX_HIDDEN_LAYERS, MAX_NEURONS, PIXELS, ProblemSpec, digits_preset
 
 LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 REG_RATES = (0.0, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
@@ -70,6 +70,12 @@ class ControlPanel(QWidget):
         box = QGroupBox("Data")
         form = QFormLayout(box)
         self.dataset = _combo([(n, n) for n in DATASETS], "Which problem to learn (TensorFlow Playground's and more)")
+        for k, name in enumerate(DATASETS):
+            available, why = dataset_available(name)
+            if not available:  # e.g. digits without scikit-learn: visible, greyed out, and says why
+                self.dataset.model().item(k).setEnabled(False)
+                self.dataset.setItemData(k, why, Qt.ToolTipRole)
+                self.dataset.setItemText(k, f"{name} (needs scikit-learn)")
         self.noise = QSlider(Qt.Horizontal)
         self.noise.setRange(0, 50)
         self.noise.setToolTip("Noise, as in TF Playground (0–50)")
@@ -102,6 +108,7 @@ class ControlPanel(QWidget):
 
     def _features_group(self):
         box = QGroupBox("Input features")
+        self.features_box = box
         grid = QGridLayout(box)
         self.features = {}
         positions = {"x1": (0, 0), "x2": (0, 1), "x1^2": (1, 0), "x2^2": (1, 1), "x1*x2": (2, 0),
@@ -179,9 +186,11 @@ class ControlPanel(QWidget):
             self.train_fraction.setValue(round(spec.train_fraction * 100))
             self.train_label.setText(f"{round(spec.train_fraction * 100)}%")
             one_d = input_dim(spec.dataset) == 1
+            pixels = spec.features == PIXELS
             for name, cb in self.features.items():
-                cb.setEnabled(not one_d or name in ONE_D_FEATURES)
+                cb.setEnabled(not pixels and (not one_d or name in ONE_D_FEATURES))
                 cb.setChecked(name in spec.features)
+            self.features_box.setTitle("Input features (every pixel is an input)" if pixels else "Input features")
             self._show_hidden(spec.hidden)
             _select(self.activation, spec.activation)
             _select(self.output_activation, spec.output_activation)
@@ -240,6 +249,9 @@ class ControlPanel(QWidget):
         if self._updating:
             return
         dataset = self.dataset.currentData()
+        if dataset != self._spec.dataset and "digits" in (dataset, self._spec.dataset):
+            self._emit(digits_preset(self._spec) if dataset == "digits" else _leave_digits(self._spec, dataset))
+            return
         features = tuple(n for n in FEATURES if self.features[n].isChecked() and self.features[n].isEnabled())
         if input_dim(dataset) != input_dim(self._spec.dataset):
             features = ("x1",) if input_dim(dataset) == 1 else ("x1", "x2")
@@ -261,6 +273,15 @@ class ControlPanel(QWidget):
     def _emit(self, spec):
         self.set_spec(spec)
         self.specChanged.emit(spec)
+
+
+def _leave_digits(spec: ProblemSpec, dataset: str) -> ProblemSpec:
+    """From images back to a playground problem: playground's defaults again."""
+    defaults = ProblemSpec()
+    return spec.replace(dataset=dataset, features=("x1",) if input_dim(dataset) == 1 else defaults.features,
+                        n_samples=defaults.n_samples, hidden=defaults.hidden, optimizer=defaults.optimizer,
+                        learning_rate=defaults.learning_rate, batch_size=defaults.batch_size,
+                        train_fraction=defaults.train_fraction, output_activation=None, loss=None)
 
 
 def _bump(hidden, k, delta):

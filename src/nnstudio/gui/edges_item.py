@@ -2,7 +2,8 @@
 
 Per-edge items or pens cost ~1.5 s a frame at 7k edges; ~20 opaque pen buckets drawn weak → strong cost a
 few ms. Geometry (one QLineF per edge) is built once per structure; a weight change only re-sorts edge ids
-into buckets.
+into buckets. Dimmed edges (focus and forward modes) use a second set of buckets whose colours are
+pre-blended toward the background, drawn before all the others so lit edges stay on top.
 """
 
 from __future__ import annotations
@@ -23,8 +24,10 @@ PIXEL_MARGIN = 24.0  # scene units around the edges for the widest cosmetic stro
 class EdgesItem(QGraphicsItem):
     def __init__(self, quantiser: Quantiser | None = None):
         super().__init__()
-        self.quantiser = quantiser or Quantiser()
-        self._bucket_widths = np.asarray(self.quantiser.widths)
+        self.quantiser = q = quantiser or Quantiser()
+        # Buckets 0…n−1 are the dimmed copies, n…2n−1 the lit ones: index order is draw order.
+        self._colors = q.dim_colors + q.colors
+        self._bucket_widths = np.asarray(q.widths * 2)
         self._pens: dict[tuple[int, float], QPen] = {}
         self._rect = QRectF()
         self._layout: Layout | None = None
@@ -66,9 +69,11 @@ class EdgesItem(QGraphicsItem):
 
     # ---- values -------------------------------------------------------------------------------
     def set_weights(self, weights: list[np.ndarray], scale: float, hidden: set[int],
-                    budget: int = EDGE_BUDGET) -> None:
+                    budget: int = EDGE_BUDGET, dim: np.ndarray | None = None) -> None:
         """Assign edges to pen buckets. `weights` are W_0…W_{L-1}; pairs in `hidden` (shown as a
-        heatmap) draw no lines; a pair over `budget` edges draws only its strongest |w|."""
+        heatmap) draw no lines; a pair over `budget` edges draws only its strongest |w|. `dim`, a bool per
+        edge id, draws those edges faded toward the background."""
+        n = self.quantiser.n_buckets
         lo = self._layout
         get = self._lines.__getitem__
         ids, buckets, pairs, self._batches = [], [], [], []
@@ -82,7 +87,7 @@ class EdgesItem(QGraphicsItem):
                 values, pair_ids = flat[sel], lo.edge_offsets[l] + sel
             else:
                 values, pair_ids = flat, np.arange(lo.edge_offsets[l], lo.edge_offsets[l + 1])
-            b = self.quantiser.buckets(values, scale)
+            b = self.quantiser.buckets(values, scale) + (n if dim is None else np.where(dim[pair_ids], 0, n))
             # Sorted by bucket, and within a bucket in a fixed random order (see _interleave).
             order = np.argsort(b * self._shuffle.size + self._shuffle[pair_ids], kind="stable")
             pair_ids, b = pair_ids[order], b[order]
@@ -90,7 +95,7 @@ class EdgesItem(QGraphicsItem):
             buckets.append(b)
             pairs.append(np.full(b.size, l, dtype=np.intp))
             lines = list(map(get, pair_ids.tolist()))
-            ends = np.cumsum(np.bincount(b, minlength=self.quantiser.n_buckets)).tolist()
+            ends = np.cumsum(np.bincount(b, minlength=2 * n)).tolist()
             self._interleave(l, lines, [0, *ends])
         empty = np.zeros(0, dtype=np.intp)
         self.drawn = np.concatenate(ids) if ids else empty
@@ -102,7 +107,7 @@ class EdgesItem(QGraphicsItem):
         """Batches for one pair. Within one magnitude level, drawing all negative lines and then all
         positive ones would paint a dense pair in whichever sign came last; alternating random slices of
         the two signs keeps the mix of colours honest for a few more drawLines calls."""
-        for level in range(self.quantiser.levels):
+        for level in range(2 * self.quantiser.levels):
             neg = lines[bounds[2 * level]:bounds[2 * level + 1]]
             pos = lines[bounds[2 * level + 1]:bounds[2 * level + 2]]
             n = max(1, min(8, (len(neg) + len(pos)) // INTERLEAVE_LINES))
@@ -134,13 +139,13 @@ class EdgesItem(QGraphicsItem):
         if at.size == 0:
             return None
         k = int(self.drawn_buckets[at[0]])
-        return self.quantiser.colors[k], float(self.widths_px(scale)[at[0]])
+        return self._colors[k], float(self.widths_px(scale)[at[0]])
 
     def _pen(self, bucket: int, width: float) -> QPen:
         key = (bucket, round(width * 4) / 4)  # quarter-pixel steps: a bounded set of pens
         pen = self._pens.get(key)
         if pen is None:
-            pen = QPen(self.quantiser.colors[bucket], key[1])
+            pen = QPen(self._colors[bucket], key[1])
             pen.setCosmetic(True)  # widths are pixels at every zoom, as the legend says
             pen.setCapStyle(Qt.FlatCap)  # the ends hide under the neuron circles anyway
             self._pens[key] = pen

@@ -9,16 +9,17 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QPoint, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QUndoStack
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QScrollArea, QSplitter, QUndoView
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QScrollArea, QSplitter, QUndoView
 
 from ..engine import ParamRef, feature_transform
 from ..engine.refs import ref_from_index
-from ..training.problem import ProblemSpec, build_network
+from ..training.problem import PIXELS, ProblemSpec, build_network
 from ..training.remote import RemoteTrainer
 from ..training.trainer import Trainer
 from .actions import SPEEDS, build_actions
 from .commands import EditParameterCommand
 from .controls import ControlPanel
+from .inside import InsideController
 from .loss_plot import LossPlot
 from .network_view import NetworkView
 from .output_view import OutputView
@@ -60,6 +61,7 @@ class MainWindow(QMainWindow):
         self._output_dirty = False
         self._layout()
         build_actions(self)
+        self.inside = InsideController(self)
         self._restore_settings()
         self._connect()
         self.set_speed_index(self.speed_slider.value())
@@ -112,6 +114,9 @@ class MainWindow(QMainWindow):
         self.controls.specChanged.connect(self.trainer.set_spec)
         self.controls.regenerateRequested.connect(self._regenerate)
         self.view_menu.addAction(self.history_dock.toggleViewAction())
+        self.health_label = QLabel()
+        self.health_label.setObjectName("healthLabel")
+        self.statusBar().addPermanentWidget(self.health_label)
 
     def _restore_settings(self):
         settings = QSettings("nnstudio", "nnstudio")
@@ -133,6 +138,22 @@ class MainWindow(QMainWindow):
     def value(self, ref: ParamRef) -> float:
         return float(self._params[self.parameter_index(ref)])
 
+    @property
+    def view_net(self):
+        """A network holding the parameters shown (rebuilt from snapshots; never the trainer's own)."""
+        return self._view_net
+
+    def edit_parameter(self, ref: ParamRef, value: float) -> None:
+        """An ordinary undoable edit, as if typed in the editor."""
+        old = self.value(ref)
+        self.undo_stack.push(EditParameterCommand(self._apply_parameter, ref, self.parameter_index(ref), old, value))
+
+    def set_health_summary(self, alerts) -> None:
+        errors = sum(a.severity == "error" for a in alerts)
+        text = "healthy" if not alerts else f"{len(alerts)} health alert{'s' if len(alerts) > 1 else ''}"
+        self.health_label.setText(("⛔ " if errors else "⚠ " if alerts else "✓ ") + text)
+        self.health_label.setToolTip("\n".join(a.message for a in alerts) or "No dead, saturated or exploding units")
+
     def parameter_index(self, ref: ParamRef) -> int:
         """Position of a weight or bias in the snapshots' flat parameter vector."""
         return ref.flat_index(self._view_net)
@@ -144,7 +165,10 @@ class MainWindow(QMainWindow):
 
     def step(self):
         self._pause_ui()
-        self.trainer.step(1)
+        if self.inside.actionSubSteps.isChecked():
+            self.inside.substeps.advance()
+        else:
+            self.trainer.step(1)
 
     def step_epoch(self):
         self._pause_ui()
@@ -205,6 +229,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(snap.message, 10000)
         if snap.spec != self.controls.spec():
             self.controls.set_spec(snap.spec)
+        self.inside.snapshot_applied(snap)
         self.snapshotApplied.emit(snap)
 
     _view_spec_config = None
@@ -213,10 +238,14 @@ class MainWindow(QMainWindow):
         spec = snap.spec
         self._view_net = build_network(spec)
         self._view_spec_config = spec.network_config()
-        labels = [f.replace("^2", "²") for f in spec.features]
+        labels = None if spec.features == PIXELS else [f.replace("^2", "²") for f in spec.features]
         self.network_view.set_network(spec.sizes, labels)
         self.loss_plot.set_classification(spec.classification)
         self._new_data(snap)
+        self._snapshot = snap
+        self._params = snap.params
+        self._view_net.set_flat_parameters(snap.params)
+        self.inside.structure_changed(snap)
 
     def _new_data(self, snap):
         d, spec = snap.data, snap.spec
@@ -230,6 +259,7 @@ class MainWindow(QMainWindow):
         self._params = params
         self._view_net.set_flat_parameters(params)
         self.network_view.set_parameters(self._view_net.weights_from_flat(params))
+        self.inside.params_shown()
         self._output_dirty = True
         if not (self._snapshot and self._snapshot.running):
             self._refresh_output()

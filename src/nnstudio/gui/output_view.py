@@ -4,23 +4,30 @@ The view never touches a network. It is given raw data once (``set_problem``) an
 (``set_predictor``) that maps raw inputs to outputs, so feature transforms and thread-safe parameter
 snapshots stay the caller's business. ``refresh()`` evaluates ``predict`` on a grid fixed at
 ``set_problem`` time and pushes the result into one ``ImageItem`` (or one curve): no per-point Python.
+
+Clicking a data point emits ``sampleClicked``; ``set_hover_map`` borrows the heatmap for one neuron's output
+while the canvas hovers it. Image data (8×8 digits) has no plane to paint: the view shows the selected
+sample and the predicted class probabilities instead (``DigitView``).
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, QSize
+from PySide6.QtCore import QPointF, QRectF, QSize, Signal
 from PySide6.QtGui import QPainter
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
 
 from . import palette
+from .pixel_weights import DigitView, image_side
 
 __all__ = ["OutputView", "class_colors"]
 
 ORANGE, GREY, BLUE, GREEN = "#f59322", "#e8eaeb", "#0877bd", "#5aa02c"
 CLASS_COLORS = (ORANGE, BLUE, GREEN, "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22")
 TEST_OUTLINE = "#222222"
+SELECTION_COLOR = "#202124"
+SELECTION_SIZE = 20  # px across the selection ring: a data point is 8
 GRID_SIZE = 60  # cells per side: 3,600 predictions, ~1 ms even for a 2-8x6-1 net; bilinear display hides cells
 CURVE_POINTS = 200
 _LUT_SIZE = 256
@@ -77,8 +84,15 @@ def _domain(X: np.ndarray, pad: float, square: bool, include_zero: bool) -> list
 class OutputView(QWidget):
     """Heatmap of the network output over the input plane, or the fitted curve for 1-D data."""
 
+    sampleClicked = Signal(str, int)  # ("train" or "test", index into that set) of a clicked data point
+
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
+        self._points: dict[str, np.ndarray] = {}  # drawn (x, y) of each set's points, for the selection ring
+        self._data: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._selected: tuple[str, int] | None = None
+        self._hover: np.ndarray | None = None
+        self._image_side: int | None = None
         self._predict = None
         self._dim = 0
         self._classification = True
@@ -108,23 +122,46 @@ class OutputView(QWidget):
         self.curve.setZValue(10)  # the fit is what moves when a weight changes: keep it above the points
         self.train_points = pg.ScatterPlotItem(size=8, pen=pg.mkPen("w", width=1.2))
         self.test_points = pg.ScatterPlotItem(size=8, pen=pg.mkPen(TEST_OUTLINE, width=1.5))
-        for it in (self.image, self.curve, self.train_points, self.test_points):
+        # The selected sample: a dark ring on a white halo, wider than a point and above everything, so it
+        # reads on both the orange and the blue field and never looks like a test point's outline.
+        self.selection_halo = pg.ScatterPlotItem(size=SELECTION_SIZE, brush=None, pen=pg.mkPen("w", width=5))
+        self.selection = pg.ScatterPlotItem(size=SELECTION_SIZE, brush=None, pen=pg.mkPen(SELECTION_COLOR, width=2.5))
+        self.selection_halo.setZValue(19)
+        self.selection.setZValue(20)
+        self.hover_curve = pg.PlotDataItem(pen=pg.mkPen(palette.MUTED_TEXT, width=3), connect="finite")
+        self.hover_curve.setZValue(10)
+        self.hover_label = pg.TextItem("", color="#202124", fill=pg.mkBrush(255, 255, 255), anchor=(0, 0))
+        self.hover_label.setZValue(30)
+        for it in (self.image, self.curve, self.train_points, self.test_points, self.selection_halo, self.selection,
+                   self.hover_curve, self.hover_label):
             item.addItem(it)
+        self.hover_curve.setVisible(False)
+        self.hover_label.setVisible(False)
+        self.train_points.sigClicked.connect(lambda it, pts, ev: self._points_clicked("train", it, pts, ev))
+        self.test_points.sigClicked.connect(lambda it, pts, ev: self._points_clicked("test", it, pts, ev))
+        self.plot.setToolTip("The network's output over the input plane. Click a data point to follow it "
+                             "through the network (a ring marks it); hover a neuron to see its own output here.")
+        self.digit = DigitView()
 
         self._test_box = QCheckBox("Show test data")
         self._test_box.setChecked(True)
         self._test_box.toggled.connect(self.set_show_test)
         self._discrete_box = QCheckBox("Discretize output")
         self._discrete_box.toggled.connect(self.set_discretize)
-        boxes = QHBoxLayout()
+        self._boxes = QWidget()
+        boxes = QHBoxLayout(self._boxes)
+        boxes.setContentsMargins(0, 0, 0, 0)
         boxes.addWidget(self._test_box)
         boxes.addWidget(self._discrete_box)
         boxes.addStretch(1)
         self._smooth(True)
+        self._pages = QStackedWidget()
+        self._pages.addWidget(self.plot)
+        self._pages.addWidget(self.digit)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.plot, 1)
-        layout.addLayout(boxes)
+        layout.addWidget(self._pages, 1)
+        layout.addWidget(self._boxes)
 
     def sizeHint(self) -> QSize:
         # PlotWidget asks for 600x480; stacked in a side panel that would push a main window past a laptop
@@ -133,13 +170,20 @@ class OutputView(QWidget):
 
     # ---- data ---------------------------------------------------------------------------------
     def set_problem(self, X_train, y_train, X_test, y_test, *, classification: bool, n_classes: int) -> None:
-        """Raw data, (N, 1) or (N, 2); frames the view and fixes the prediction grid."""
+        """Raw data, (N, 1) or (N, 2), or square images (N, 64); frames the view and fixes the prediction grid."""
         X_train, X_test = (np.asarray(a, float) for a in (X_train, X_test))
         y_train, y_test = np.asarray(y_train).ravel(), np.asarray(y_test).ravel()
         X_test = X_test.reshape(-1, X_train.shape[1]) if X_test.size == 0 else X_test
         self._dim = X_train.shape[1]
-        if self._dim not in (1, 2):
-            raise ValueError(f"inputs must have 1 or 2 columns, got {self._dim}")
+        self._image_side = image_side(self._dim) if self._dim > 2 else None
+        if self._dim not in (1, 2) and self._image_side is None:
+            raise ValueError(f"inputs must have 1 or 2 columns or be square images, got {self._dim} columns")
+        self._data = {"train": (X_train, y_train), "test": (X_test, y_test)}
+        self._hover = None
+        self.hover_label.setVisible(False)
+        self.hover_curve.setVisible(False)
+        if self._selected and self._selected[1] >= len(self._data[self._selected[0]][1]):
+            self._selected = None
         self._classification = bool(classification)
         self._n_classes = max(2, int(n_classes)) if classification else 0
         targets = np.concatenate((y_train, y_test)).astype(float)
@@ -148,6 +192,16 @@ class OutputView(QWidget):
         self._mode = None
         self._values = np.empty((0, 1))
         item = self.plot.getPlotItem()
+        image = self._image_side is not None
+        self._pages.setCurrentWidget(self.digit if image else self.plot)
+        self._boxes.setVisible(not image)  # test points and discretizing mean nothing for one image
+        if image:
+            # No grid: refresh() then predicts only the selected sample, never a 64-D "heatmap".
+            self._grid = None
+            self._selected = self._selected or ("train", 0)
+            self.image.setVisible(False)
+            self.curve.setVisible(False)
+            return
         if self._dim == 2:
             self._setup_plane(X_train, y_train, X_test, y_test)
         else:
@@ -182,6 +236,9 @@ class OutputView(QWidget):
         self.train_points.setPen(pg.mkPen("w" if self._classification else "#8c8c8c", width=1.2))
         self.test_points.setData(pos=X_test, brush=self._point_brushes(y_test))
         self.test_points.setPen(pg.mkPen(TEST_OUTLINE, width=1.5))
+        self._points = {"train": X_train, "test": X_test}
+        self._place_selection()
+        self.hover_label.setPos(x0, y1)
         vb = self.plot.getPlotItem().getViewBox()
         vb.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
 
@@ -200,6 +257,10 @@ class OutputView(QWidget):
         self.test_points.setData(x=X_test[:, 0], y=y_test.astype(float), brush=test_brush)
         # Hollow test points: the outline carries the colour so train and test differ at a glance.
         self.test_points.setPen(pg.mkPen(TEST_OUTLINE if self._classification else BLUE, width=1.5))
+        self._points = {"train": np.column_stack((X_train[:, 0], y_train)),
+                        "test": np.column_stack((X_test[:, 0], y_test))}
+        self._place_selection()
+        self.hover_label.setPos(x0, y1)
         vb = self.plot.getPlotItem().getViewBox()
         # Fixed to the data, not the curve: a wild curve is clipped instead of squashing the points.
         vb.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
@@ -210,10 +271,15 @@ class OutputView(QWidget):
 
     # ---- drawing ------------------------------------------------------------------------------
     def refresh(self) -> None:
+        if self._image_side is not None:
+            self._refresh_digit()
+            return
         if self._predict is None or self._grid is None:
             return
         out = np.asarray(self._predict(self._grid), dtype=np.float64)
         self._values = out.reshape(len(self._grid), -1)
+        if self._hover is not None:
+            return  # a neuron's map is on show; these outputs come back when the hover ends
         if self._dim == 2:
             self._draw_image(self._values)
         else:
@@ -275,6 +341,100 @@ class OutputView(QWidget):
         # looks) at no cost to refresh(); off when discretized, whose point is two crisp tones.
         self.plot.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, on)
 
+    # ---- samples --------------------------------------------------------------------------------
+    def _points_clicked(self, which: str, item, points, ev) -> None:
+        """pointsAt() lists every point whose symbol covers the click; the nearest (in pixels) wins."""
+        click = item.mapToScene(ev.pos())
+        best = min(points, key=lambda p: _distance2(item.mapToScene(p.pos()), click))
+        index = int(best.index())
+        self.set_selected_sample(which, index)
+        self.sampleClicked.emit(which, index)
+
+    def set_selected_sample(self, which: str | None, index: int | None) -> None:
+        """Rings the sample (``"train"``/``"test"``, index); None removes the ring."""
+        self._selected = None if which is None or index is None else (str(which), int(index))
+        if self._image_side is not None:
+            self._refresh_digit()
+        else:
+            self._place_selection()
+
+    def selected_sample(self) -> tuple[str, int] | None:
+        return self._selected
+
+    def _place_selection(self) -> None:
+        pos = self._points.get(self._selected[0]) if self._selected else None
+        if pos is None or not 0 <= self._selected[1] < len(pos):
+            xy = ([], [])
+        else:
+            x, y = pos[self._selected[1]]
+            xy = ([float(x)], [float(y)])
+        self.selection_halo.setData(*xy)
+        self.selection.setData(*xy)
+
+    # ---- a neuron's own output -------------------------------------------------------------------
+    def set_hover_map(self, values: np.ndarray | None, title: str = "") -> None:
+        """Show one neuron's output over grid_points() instead of the network's; None brings it back.
+
+        2-D data: an (h, w) grid, row-major like grid_points(); 1-D data: one value per grid point. Hidden
+        neurons have no classes: values are coloured on the weights' diverging scale, orange < 0 < blue,
+        clamped at ±max(1, max|value|) so tanh fills its range and a large ReLU output is not all one colour.
+        """
+        if self._grid is None or self._image_side is not None:
+            return
+        if values is None:
+            if self._hover is None:
+                return
+            self._hover = None
+            self.hover_label.setVisible(False)
+            self.hover_curve.setVisible(False)
+            self._mode = None  # the hover borrowed the image's LUT and levels
+            if len(self._values):
+                (self._draw_image if self._dim == 2 else self._draw_curve)(self._values)
+            else:
+                self.image.setVisible(False)
+            return
+        v = np.asarray(values, dtype=np.float64).reshape(-1)
+        if v.size != len(self._grid):
+            raise ValueError(f"a hover map needs {len(self._grid)} values (the grid), got {v.size}")
+        self._hover = v
+        finite = np.abs(v[np.isfinite(v)])
+        scale = max(1.0, float(finite.max()) if finite.size else 1.0)
+        if self._dim == 2:
+            self.image.setLookupTable(_diverging_lut(False), update=False)
+            self.image.setLevels((-scale, scale), update=False)
+            self._mode = ("hover",)
+            np.copyto(self._pixels.reshape(-1), np.nan_to_num(v, nan=0.0))
+            self.image.setImage(self._pixels, autoLevels=False)
+            self.image.setVisible(True)
+        else:
+            self.curve.setVisible(False)
+            self.hover_curve.setData(self._grid[:, 0], v)
+            self.hover_curve.setVisible(True)
+        self.hover_label.setText(title)
+        self.hover_label.setVisible(bool(title))
+
+    def hover_map(self) -> np.ndarray | None:
+        return None if self._hover is None else self._hover.copy()
+
+    # ---- image data --------------------------------------------------------------------------------
+    def set_digit(self, image: np.ndarray, probabilities: np.ndarray, label: int) -> None:
+        """Image data: the sample's pixels (64,), the network's class probabilities (10,) and the true label."""
+        p = np.asarray(probabilities, dtype=np.float64).ravel()
+        if p.size == 1:  # one sigmoid output: P(class 1)
+            p = np.array([1.0 - p[0], p[0]])
+        which, k = self._selected or ("train", None)
+        self.digit.set_digit(image, p, int(label), "" if k is None else f"{which} sample {k}")
+
+    def _refresh_digit(self) -> None:
+        if self._predict is None or not self._selected:
+            return
+        which, k = self._selected
+        X, y = self._data.get(which, (np.empty((0, self._dim)), np.empty(0)))
+        if not 0 <= k < len(X):
+            return
+        x = X[k : k + 1]
+        self.set_digit(x[0], np.asarray(self._predict(x), dtype=np.float64)[0], int(y[k]))
+
     # ---- options ------------------------------------------------------------------------------
     @property
     def show_test(self) -> bool:
@@ -303,7 +463,7 @@ class OutputView(QWidget):
         self._discretize = bool(on)
         self._discrete_box.setChecked(self._discretize)
         self._smooth(not self._discretize)
-        if len(self._values):
+        if len(self._values) and self._hover is None:
             # Redraw from the stored outputs: toggling must not call predict (the net may be mid-step).
             (self._draw_image if self._dim == 2 else self._draw_curve)(self._values)
 
@@ -315,3 +475,7 @@ class OutputView(QWidget):
     def grid_values(self) -> np.ndarray:
         """The last ``predict`` output on ``grid_points()``, shape (M, n_out)."""
         return self._values.copy()
+
+
+def _distance2(a: QPointF, b: QPointF) -> float:
+    return (a.x() - b.x()) ** 2 + (a.y() - b.y()) ** 2

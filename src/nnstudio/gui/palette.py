@@ -25,6 +25,9 @@ MUTED_TEXT = QColor("#5f6368")
 HOVER = QColor("#5f6368")  # outlines only: no hue, so they never read as a weight's sign
 SELECTION = QColor("#202124")
 
+DIM_OPACITY = 0.2  # how much of a dimmed colour survives the blend toward the background
+GRID_LINE = QColor("#d5d9dd")  # between the squares of an input grid
+
 MIN_WIDTH = 1.0  # px at w = 0
 MAX_WIDTH = 8.0  # px at |w| ≥ scale
 # A floor for the scale: with all parameters ≈ 0 (zeros init) a tiny scale would paint rounding noise in
@@ -74,6 +77,33 @@ def blend(fg: QColor, bg: QColor, alpha: float) -> QColor:
     """The opaque colour fg drawn at `alpha` over bg would show."""
     a = min(max(alpha, 0.0), 1.0)
     return QColor.fromRgbF(*(a * f + (1 - a) * b for f, b in zip(fg.getRgbF()[:3], bg.getRgbF()[:3])))
+
+
+def dim(color: QColor) -> QColor:
+    """How a colour looks "dimmed" (focus and forward modes): opaque, pre-blended toward the background."""
+    return blend(color, BACKGROUND, DIM_OPACITY)
+
+
+def argb32_to_qcolor(value) -> QColor:
+    return QColor.fromRgb(int(value) & 0xFFFFFF)
+
+
+def dim_argb32(argb: np.ndarray) -> np.ndarray:
+    """dim() for packed 0xFFRRGGBB colours, vectorised."""
+    argb = np.asarray(argb, dtype=np.uint32)
+    bg = np.array([BACKGROUND.red(), BACKGROUND.green(), BACKGROUND.blue()], dtype=np.float64)
+    out = np.full(argb.shape, 0xFF000000, dtype=np.uint32)
+    for shift, b in zip((16, 8, 0), bg):
+        c = ((argb >> shift) & 0xFF).astype(np.float64)
+        out |= np.rint(DIM_OPACITY * c + (1 - DIM_OPACITY) * b).astype(np.uint32) << shift
+    return out
+
+
+def grey_argb32(values, top: float = 1.0) -> np.ndarray:
+    """Pixel intensities as opaque greys: 0 white → `top` black (an ink-on-paper digit)."""
+    t = np.clip(np.nan_to_num(np.asarray(values, dtype=np.float64) / float(top)), 0.0, 1.0)
+    g = np.rint(255.0 * (1.0 - t)).astype(np.uint32)
+    return np.uint32(0xFF000000) | (g << 16) | (g << 8) | g
 
 
 def edge_widths(values, scale: float) -> np.ndarray:
@@ -153,6 +183,7 @@ class Quantiser:
             opacity = weakest_opacity + (1 - weakest_opacity) * t
             self.colors.append(blend(qcolor(value, 1.0), background, opacity))
             self.widths.append(float(edge_widths([t], 1.0)[0]))
+        self.dim_colors = [blend(c, background, DIM_OPACITY) for c in self.colors]
 
     def buckets(self, values, scale: float) -> np.ndarray:
         t = _unit(values, scale)

@@ -35,6 +35,12 @@ class Snapshot:
     data: ProblemData
     message: str | None = None
     pinned: bool = False  # published right after an edit: never merged away
+    # With details on (the GUI shows gradients or updates): flat ∂L/∂θ of the last mini-batch (penalty
+    # included), the last update Δθ, and the indices of the last and the next mini-batch.
+    grads: np.ndarray | None = None
+    update: np.ndarray | None = None
+    last_batch: np.ndarray | None = None
+    next_batch: np.ndarray | None = None
 
     @property
     def first_step(self) -> int:

@@ -59,6 +59,10 @@ class TrainerCommands:
         """Steps per displayed frame (~60 frames a second); None trains as fast as the machine goes."""
         self.submit("speed", steps_per_frame)
 
+    def set_details(self, on: bool):
+        """Put gradients, updates and mini-batch indices into the snapshots (costs a copy per snapshot)."""
+        self.submit("details", bool(on))
+
 
 class Trainer(TrainerCommands):
     def __init__(self, spec: ProblemSpec | None = None, *, threaded: bool = True, loop_seed: int = 0,
@@ -80,6 +84,7 @@ class Trainer(TrainerCommands):
         self._last_publish = 0.0
         self._published_losses = 0
         self._published_evaluations = 0
+        self._details = False
         self._build(spec or ProblemSpec())
         self._publish()
         self._thread = None
@@ -190,6 +195,9 @@ class Trainer(TrainerCommands):
             self._set_spec(args[0])
         elif name == "regenerate":
             self._set_spec(self.spec.replace(data_seed=args[0]))
+        elif name == "details":
+            self._details = args[0]
+            self._publish()
         elif name == "speed":
             self._steps_per_frame = args[0]
             self._play_started = time.perf_counter()
@@ -277,9 +285,18 @@ class Trainer(TrainerCommands):
         evaluations = tuple(loop.evaluations[self._published_evaluations :])
         self._published_losses = len(all_losses)
         self._published_evaluations = len(loop.evaluations)
+        details = {}
+        if self._details:
+            stepped = loop.last_batch is not None
+            details = {
+                "grads": self.network._grads.copy() if stepped else None,
+                "update": loop.optimizer.last_update.copy() if stepped and loop.optimizer.last_update.size else None,
+                "last_batch": None if loop.last_batch is None else loop.last_batch.copy(),
+                "next_batch": None if self._running else loop.next_batch().copy(),
+            }
         snap = Snapshot(
             params, loop.step_count, loop.epoch, losses, evaluations, tuple(self._pending_edits), self._running,
-            self._generation, self.spec, self.data, self._pending_message, pinned,
+            self._generation, self.spec, self.data, self._pending_message, pinned, **details,
         )
         self._pending_edits = []
         self._pending_message = None

@@ -1,0 +1,214 @@
+"""NetworkView's "seeing inside" encodings: neuron values (fill), δ rings, output thumbnails, the focus and
+forward (lit layers) modes and the selected neuron. A mixin: it reads the view's layout and items.
+
+None of these rebuild edge geometry; fills, rings and thumbnails only repaint the neurons item, and focus /
+lit layers re-bucket the edges with faded copies of the same opaque colours (DESIGN §3).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtGui import QColor
+
+from . import palette
+from .legend import diverging_row, grey_row, unit_row
+
+DELTA_MIN_SCALE = 1e-6  # δ is often tiny near convergence; the legend says how tiny
+
+
+def _is_unit(a: np.ndarray) -> bool:
+    finite = a[np.isfinite(a)]
+    return finite.size > 0 and float(finite.min()) >= 0.0 and float(finite.max()) <= 1.0
+
+
+class InsideMixin:
+    def _reset_inside(self) -> None:
+        """A new structure: every per-neuron encoding is shaped for the old one, so all are switched off."""
+        self._neuron_values = self._deltas = None
+        self._thumb_rows: list = []
+        self._value_rows: list = []
+        self._delta_rows: list = []
+        self._values_label = "value"
+        self._last_maps = None  # (maps, scale) as last given, to redraw them on a new input grid
+        self._focus = self._lit = self._selected_neuron = None
+        self._hover_neuron = None
+        for tracker in (self._values_tracker, self._delta_tracker, self._thumb_tracker):
+            tracker.reset()
+        self._neuron_select_item.clear()
+        self._neuron_hover_item.clear()
+        self._dims = self._dim_masks()
+        self._update_legend_rows()
+
+    def _layer_arrays(self, arrays, first: int, what: str, images: bool = False) -> list[np.ndarray]:
+        """Copies of one array per neuron-layer first…L, each (n_k,) or, for `images`, (n_k, h, w)."""
+        sizes = self._layout.sizes
+        want = len(sizes) - first
+        if len(arrays) != want:
+            raise ValueError(f"{what}: expected {want} arrays (neuron-layers {first}…{len(sizes) - 1}), "
+                             f"got {len(arrays)}")
+        out = []
+        for k, a in enumerate(arrays, start=first):
+            a = np.array(a, dtype=np.float64)
+            if a.shape[:1] != (sizes[k],) or a.ndim != (3 if images else 1) or 0 in a.shape:
+                expected = f"({sizes[k]}, h, w)" if images else f"({sizes[k]},)"
+                raise ValueError(f"{what}[{k - first}] has shape {a.shape}, expected {expected}")
+            out.append(a)
+        return out
+
+    # ---- fills, rings, thumbnails ----------------------------------------------------------------
+    def set_neuron_values(self, values, scale: float | None = None, *, label: str = "value") -> None:
+        """values[k] of shape (n_k,) for k = 0…L fill the neurons in the weights' diverging palette, clamped at
+        `scale` (None: from the values, steadied like the weights' scale). On an input grid, inputs in [0, 1]
+        (or any ≥ 0) are pixel intensities: white → black. None: plain white fills. `label` names the value
+        in tooltips and the legend."""
+        if values is None:
+            self._neuron_values, self._value_rows = None, []
+            self._values_tracker.reset()
+            self._neurons.set_fills(None)
+            self._update_legend_rows()
+            return
+        arrays = self._layer_arrays(values, 0, "neuron values")
+        lo = self._layout
+        finite0 = arrays[0][np.isfinite(arrays[0])]
+        grey = lo.grid is not None and (finite0.size == 0 or float(finite0.min()) >= 0.0)
+        coloured = arrays[1:] if grey else arrays
+        s = float(scale) if scale is not None else self._values_tracker.update(palette.max_abs(coloured))
+        argb = palette.colors_argb32(np.concatenate(arrays), s)
+        rows = [diverging_row(f"fill: {label}", s)]
+        if grey:
+            top = max(1.0, float(finite0.max()) if finite0.size else 1.0)
+            argb[: lo.sizes[0]] = palette.grey_argb32(arrays[0], top)
+            rows.append(grey_row("input pixels", top))
+        self._neuron_values, self._values_label, self._value_rows = arrays, label, rows
+        self._values_scale = s
+        self._neurons.set_fills(argb)
+        self._update_legend_rows()
+
+    def set_neuron_rings(self, deltas, scale: float | None = None) -> None:
+        """deltas[k-1] of shape (n_k,) for k = 1…L (δ = ∂L/∂z): a thick ring around each non-input neuron in
+        the diverging palette, clamped at `scale` (None: from the values). None: no rings."""
+        if deltas is None:
+            self._deltas, self._delta_rows = None, []
+            self._delta_tracker.reset()
+            self._neurons.set_rings(None)
+            self._update_legend_rows()
+            return
+        arrays = self._layer_arrays(deltas, 1, "neuron deltas")
+        s = float(scale) if scale is not None else self._delta_tracker.update(palette.max_abs(arrays))
+        argb = np.zeros(self._layout.n_neurons, dtype=np.uint32)
+        argb[self._layout.sizes[0]:] = palette.colors_argb32(np.concatenate(arrays), s)
+        self._deltas, self._delta_rows, self._delta_scale = arrays, [diverging_row("ring: δ = ∂L/∂z", s)], s
+        self._neurons.set_rings(argb)
+        self._update_legend_rows()
+
+    def set_thumbnails(self, maps, scale: float | None = None) -> None:
+        """maps[k-1] of shape (n_k, h, w) for k = 1…L: each non-input neuron's output over the input plane,
+        drawn inside its circle. Sampled like np.meshgrid(xs, ys) with both increasing: row 0 is the lowest
+        y and is drawn at the bottom, as in a plot. With scale None a layer whose values all lie in [0, 1]
+        (a sigmoid) maps 0 → orange, ½ → grey, 1 → blue; other layers share a symmetric scale from their
+        values. None: no thumbnails."""
+        if maps is None:
+            self._last_maps, self._thumb_rows = None, []
+            self._thumb_tracker.reset()
+            self._neurons.set_thumbnails(None)
+            self._update_legend_rows()
+            return
+        arrays = self._layer_arrays(maps, 1, "thumbnail maps", images=True)
+        self._last_maps = (arrays, scale)
+        unit = [scale is None and _is_unit(a) for a in arrays]
+        others = [a for a, u in zip(arrays, unit) if not u]
+        if scale is not None:
+            s = float(scale)
+        else:
+            s = self._thumb_tracker.update(palette.max_abs(others)) if others else 1.0
+        images, offsets = {}, self._layout.neuron_offsets
+        for k, (a, u) in enumerate(zip(arrays, unit), start=1):
+            n, h, w = a.shape
+            argb = palette.colors_argb32(2.0 * a - 1.0 if u else a, 1.0 if u else s).reshape(n, h, w)[:, ::-1, :]
+            for i in range(n):
+                images[int(offsets[k]) + i] = argb[i]
+        rows = [diverging_row("maps: output", s)] if others else []
+        if any(unit):
+            rows.append(unit_row("maps: output in 0…1"))
+        self._thumb_rows = rows
+        self._neurons.set_thumbnails(images)
+        self._update_legend_rows()
+
+    def neuron_fill(self, k: int, i: int) -> QColor:
+        """The colour neuron (k, i) is filled with (its input square's colour on an input grid), dimming
+        included; under a thumbnail this is the fill the thumbnail covers."""
+        return self._neurons.fill_color(self._layout.neuron_index(k, i))
+
+    def neuron_ring(self, k: int, i: int) -> QColor | None:
+        """The colour of neuron (k, i)'s δ ring, or None when it has none (inputs, rings off)."""
+        return self._neurons.ring_color(self._layout.neuron_index(k, i))
+
+    def _update_legend_rows(self) -> None:
+        self._legend.rows = self._value_rows + self._delta_rows + self._thumb_rows
+        self.viewport().update()
+
+    # ---- focus, forward mode, selection ----------------------------------------------------------
+    def set_focus(self, neuron: tuple[int, int] | None) -> None:
+        """Focus mode: every edge (and bias badge) not touching `neuron` fades toward the background. None: off."""
+        if neuron is not None:
+            neuron = (int(neuron[0]), int(neuron[1]))
+            self._layout.neuron_index(*neuron)
+        if neuron == self._focus:
+            return
+        self._focus = neuron
+        self._dims = self._dim_masks()
+        self._restyle()
+
+    def focus(self) -> tuple[int, int] | None:
+        return self._focus
+
+    def set_lit_layers(self, upto: int | None) -> None:
+        """Forward mode: neuron-layers after `upto`, their badges and the edges into them fade. None: all lit."""
+        upto = None if upto is None else int(upto)
+        if upto == self._lit:
+            return
+        self._lit = upto
+        self._dims = self._dim_masks()
+        self._neurons.set_dim(self._dims[1])
+        self._restyle()
+
+    def lit_layers(self) -> int | None:
+        return self._lit
+
+    def set_selected_neuron(self, neuron: tuple[int, int] | None) -> None:
+        """A clear outline around one neuron (outside its δ ring). None: no selection."""
+        if neuron is not None:
+            neuron = (int(neuron[0]), int(neuron[1]))
+            self._layout.neuron_index(*neuron)
+        self._selected_neuron = neuron
+        self._show_neuron_overlay(self._neuron_select_item, neuron)
+
+    def selected_neuron(self) -> tuple[int, int] | None:
+        return self._selected_neuron
+
+    def _dim_masks(self):
+        """(per edge id, per neuron, per badge) bool masks of what is faded, each None when nothing is."""
+        lo = self._layout
+        n0 = lo.sizes[0]
+        edges = neurons = None
+        if self._lit is not None:
+            layer_of = np.repeat(np.arange(len(lo.sizes)), lo.sizes)
+            neurons = layer_of > self._lit
+            edges = np.zeros(int(lo.edge_offsets[-1]), dtype=bool)
+            first = min(max(self._lit, 0), lo.n_pairs)  # pair l feeds neuron-layer l + 1
+            edges[lo.edge_offsets[first]:] = True
+        badges = None if neurons is None else neurons[n0:].copy()
+        if self._focus is not None:
+            k, i = self._focus
+            touch = np.zeros(int(lo.edge_offsets[-1]), dtype=bool)
+            if k >= 1:  # edges into the neuron: column i of W_{k-1}
+                touch[lo.edge_offsets[k - 1] + np.arange(lo.sizes[k - 1]) * lo.sizes[k] + i] = True
+            if k < lo.n_pairs:  # edges out of it: row i of W_k
+                start = lo.edge_offsets[k] + i * lo.sizes[k + 1]
+                touch[start:start + lo.sizes[k + 1]] = True
+            edges = ~touch if edges is None else edges | ~touch
+            own = np.ones(lo.bx.size, dtype=bool)
+            if k >= 1:
+                own[lo.badge_index(k - 1, i)] = False
+            badges = own if badges is None else badges | own
+        return edges, neurons, badges

@@ -1,0 +1,369 @@
+"""Seeing inside: the selected sample's forward pass, neuron maths, edge modes, thumbnails, slices, health.
+
+Everything shown here is computed by the engine on a network rebuilt from the trainer's latest snapshot
+(the window's ``view_net``), never by reading the trainer's own network.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QObject, QPoint, Qt, QTimer
+from PySide6.QtWidgets import QComboBox, QDockWidget, QLabel, QMenu, QSpinBox, QToolBar
+
+from ..engine import ParamRef, feature_transform
+from ..engine.inspect import (
+    health_report,
+    loss_slice_around,
+    neuron_maps,
+    neuron_math,
+    overfitting_alert,
+    weight_stats,
+)
+from ..engine.refs import ref_from_index
+from ..training.problem import PIXELS
+from .actions import _action
+from .health_panel import HealthPanel
+from .loss_slice import LossSliceView
+from .math_card import MathCard
+from .pixel_weights import PixelWeightsView
+from .substeps import SubSteps
+from .weights_panel import WeightsOverTime
+
+EDGE_MODES = (("weights", "weight"), ("gradient ∂L/∂w", "gradient"), ("last update Δw", "update"),
+              ("signal w·a", "signal"))
+EDGE_TITLES = {"gradient": "gradient ∂L/∂w (last mini-batch)", "update": "last update Δw", "signal": "signal w·a"}
+THUMB_SIZE = 24
+SLOW_MS = 200  # panels that change slowly: maths, health, weight statistics, slices, thumbnails
+
+
+class InsideController(QObject):
+    def __init__(self, window):
+        super().__init__(window)
+        self.w = window
+        self.view = window.network_view
+        self.sample: tuple[str, int] = ("train", 0)
+        self.neuron: tuple[int, int] | None = None  # selected (neuron-layer k, index)
+        self.slice_ref: ParamRef | None = None
+        self.maps: list[np.ndarray] | None = None
+        self.evaluations: list = []
+        self.divergence_alert = None
+        self._dirty = True
+        self._build_docks()
+        self._build_actions()
+        self.substeps = SubSteps(self)
+        self._timer = QTimer(self, interval=SLOW_MS, timeout=self._slow_update)
+        self._timer.start()
+        self._lit = None
+        self._forward_timer = QTimer(self, interval=400, timeout=self._advance_forward)
+        v = self.view
+        v.neuronClicked.connect(self.select_neuron)
+        v.neuronHovered.connect(self._hover_neuron)
+        v.contextRequested.connect(self._context_menu)
+        window.output_view.sampleClicked.connect(self.select_sample)
+        self.slice_view.valueChosen.connect(self._slice_value_chosen)
+
+    # ---- construction ----------------------------------------------------------------------------
+    def _dock(self, title, name, widget):
+        dock = QDockWidget(title, self.w)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        self.w.addDockWidget(Qt.BottomDockWidgetArea, dock)
+        self.w.view_menu.addAction(dock.toggleViewAction())
+        return dock
+
+    def _build_docks(self):
+        self.math_card = MathCard()
+        self.slice_view = LossSliceView()
+        self.health = HealthPanel()
+        self.weights = WeightsOverTime()
+        self.pixels = PixelWeightsView()
+        docks = [
+            self._dock("Neuron maths", "mathDock", self.math_card),
+            self._dock("Loss slice", "sliceDock", self.slice_view),
+            self._dock("Health", "healthDock", self.health),
+            self._dock("Weights over time", "weightsDock", self.weights),
+            self._dock("Pixel weights", "pixelsDock", self.pixels),
+        ]
+        for other in docks[1:]:
+            self.w.tabifyDockWidget(docks[0], other)
+        docks[0].raise_()
+        self.docks = dict(zip(("math", "slice", "health", "weights", "pixels"), docks))
+        self.w.resizeDocks([docks[0]], [260], Qt.Vertical)
+
+    def _build_actions(self):
+        w = self.w
+        self.actionSubSteps = _action(w, "actionSubSteps", "Sub-steps", ["Ctrl+B"],
+                                      "Split Step into forward, backward and update", checkable=True)
+        self.actionSubSteps.toggled.connect(self._sub_steps_toggled)
+        self.actionForwardPass = _action(w, "actionForwardPass", "Forward pass", ["G"],
+                                         "Light the layers one by one as the selected sample flows through",
+                                         self.animate_forward)
+        self.actionThumbnails = _action(w, "actionThumbnails", "Neuron maps", ["T"],
+                                        "Show each neuron's output over the input plane", checkable=True)
+        self.actionThumbnails.setChecked(True)
+        self.actionThumbnails.toggled.connect(lambda on: self._mark_dirty())
+        self.actionFocus = _action(w, "actionFocus", "Focus on selected neuron", [],
+                                   "Dim every edge that does not touch the selected neuron", checkable=True)
+        self.actionFocus.setChecked(True)
+        self.actionFocus.toggled.connect(lambda on: self._show_selection())
+        bar = QToolBar("Inside", w)
+        bar.setObjectName("insideToolbar")
+        bar.setToolButtonStyle(Qt.ToolButtonTextOnly)
+        bar.addWidget(QLabel(" Edges "))
+        self.edge_mode = QComboBox()
+        self.edge_mode.setObjectName("edgeModeCombo")
+        for text, mode in EDGE_MODES:
+            self.edge_mode.addItem(text, mode)
+        self.edge_mode.setToolTip("What edges and bias badges show: the weights, the last mini-batch's gradient, "
+                                  "the last update, or the selected sample's signal w·a")
+        self.edge_mode.currentIndexChanged.connect(lambda _: self._edge_mode_changed())
+        bar.addWidget(self.edge_mode)
+        bar.addSeparator()
+        bar.addWidget(QLabel(" Sample "))
+        self.sample_box = QSpinBox()
+        self.sample_box.setObjectName("sampleSpin")
+        self.sample_box.setToolTip("The training sample whose forward pass the canvas and the maths show "
+                                   "(or click a data point)")
+        self.sample_box.valueChanged.connect(lambda k: self.select_sample("train", k))
+        bar.addWidget(self.sample_box)
+        bar.addSeparator()
+        bar.addActions([self.actionForwardPass, self.actionSubSteps, self.actionThumbnails])
+        w.addToolBarBreak()
+        w.addToolBar(bar)
+        menu = w.menuBar().addMenu("&Inside")
+        menu.addActions([self.actionForwardPass, self.actionSubSteps, self.actionThumbnails, self.actionFocus])
+
+    # ---- hooks from the window -------------------------------------------------------------------
+    def structure_changed(self, snap):
+        spec = snap.spec
+        self.neuron = None
+        self.slice_ref = None
+        self.evaluations = []
+        self.divergence_alert = None
+        self.maps = None
+        self.substeps.reset()
+        self.view.set_input_grid((8, 8) if spec.features == PIXELS else None)
+        self.view.set_thumbnails(None)
+        self.slice_view.clear()
+        self.weights.clear()
+        self.sample_box.blockSignals(True)
+        self.sample_box.setRange(0, max(0, len(snap.data.y_train) - 1))
+        self.sample_box.blockSignals(False)
+        self.sample = ("train", min(self.sample[1], len(snap.data.y_train) - 1)) if self.sample[0] == "train" \
+            else ("train", 0)
+        self._show_selection()
+        self._mark_dirty()
+
+    def snapshot_applied(self, snap):
+        self.evaluations.extend(snap.evaluations)
+        if snap.message and "diverged" in snap.message:
+            from ..engine.inspect import Alert
+
+            self.divergence_alert = Alert("nonfinite", "error", snap.message)
+        self.substeps.snapshot_applied(snap)
+        self._mark_dirty()
+
+    def params_shown(self):
+        """The canvas got new parameters (a snapshot, an edit, a preview): refresh the per-frame overlays."""
+        if not self.substeps.active():
+            self._show_sample_values()
+            self._show_edge_mode()
+        self._mark_dirty()
+
+    # ---- the selected sample and neuron ---------------------------------------------------------
+    def sample_features(self) -> np.ndarray:
+        d = self.w.snapshot().data
+        which, k = self.sample
+        F = d.F_train if which == "train" else d.F_test
+        return F[min(k, len(F) - 1)]
+
+    def sample_forward(self):
+        return self.w.view_net.forward(self.sample_features()[None, :])
+
+    def select_sample(self, which: str, index: int):
+        self.sample = (which, int(index))
+        if which == "train" and self.sample_box.value() != index:
+            self.sample_box.blockSignals(True)
+            self.sample_box.setValue(index)
+            self.sample_box.blockSignals(False)
+        self.w.output_view.set_selected_sample(which, int(index))
+        self._show_sample_values()
+        self._show_edge_mode()
+        self._mark_dirty()
+
+    def _show_sample_values(self):
+        fw = self.sample_forward()
+        self.view.set_neuron_values([a[0] for a in fw.activations])
+
+    def select_neuron(self, k: int, i: int):
+        self.neuron = None if self.neuron == (k, i) else (k, i)
+        self._show_selection()
+        self._mark_dirty()
+        if self.neuron and k >= 1:
+            self.docks["pixels" if k == 1 and self._is_digits() else "math"].raise_()
+
+    def _show_selection(self):
+        self.view.set_selected_neuron(self.neuron)
+        self.view.set_focus(self.neuron if self.actionFocus.isChecked() else None)
+
+    def _is_digits(self) -> bool:
+        return self.w.snapshot().spec.features == PIXELS
+
+    def neuron_math(self):
+        if not self.neuron or self.neuron[0] == 0:
+            return None
+        k, i = self.neuron
+        return neuron_math(self.w.view_net, self.sample_features(), k - 1, i)
+
+    # ---- edge modes --------------------------------------------------------------------------------
+    def _edge_mode_changed(self):
+        mode = self.edge_mode.currentData()
+        self.w.trainer.set_details(mode in ("gradient", "update") or self.actionSubSteps.isChecked())
+        self._show_edge_mode()
+
+    def _show_edge_mode(self):
+        mode = self.edge_mode.currentData()
+        if mode == "weight":
+            self.view.set_edge_mode("weight")
+            return
+        values = self.edge_values(mode)
+        if values is None:
+            self.view.set_edge_mode("weight")
+        else:
+            self.view.set_edge_mode(mode, values, EDGE_TITLES[mode])
+
+    def edge_values(self, mode: str):
+        """What the edges show in ``mode``, as a Keras-style list shaped like get_weights()."""
+        net, snap = self.w.view_net, self.w.snapshot()
+        if mode == "signal":
+            acts = self.sample_forward().activations
+            weights = net.get_weights()
+            out = []
+            for l in range(net.n_layers):
+                out += [weights[2 * l] * acts[l][0][:, None], weights[2 * l + 1]]
+            return out
+        flat = snap.grads if mode == "gradient" else snap.update
+        return None if flat is None else net.weights_from_flat(flat, copy=True)
+
+    # ---- forward animation -------------------------------------------------------------------------
+    def animate_forward(self):
+        self._lit = 0
+        self.view.set_lit_layers(0)
+        self._forward_timer.start()
+
+    def _advance_forward(self):
+        self._lit += 1
+        if self._lit > self.w.view_net.n_layers:
+            self._forward_timer.stop()
+            self._lit = None
+        self.view.set_lit_layers(self._lit)
+
+    # ---- hover maps, context menu, loss slice ----------------------------------------------------
+    def _hover_neuron(self, neuron):
+        if neuron is None or neuron[0] == 0 or self.maps is None:
+            self.w.output_view.set_hover_map(None)
+            return
+        k, i = neuron
+        big = neuron_maps(self.w.view_net, self._grid_features(self.w.output_view.grid_points()))[k - 1][:, i]
+        side = int(round(np.sqrt(big.size)))
+        self.w.output_view.set_hover_map(big.reshape(side, side), f"neuron {i} of layer {k}")
+
+    def _context_menu(self, ref, pos: QPoint):
+        if ref is None:
+            return
+        menu = QMenu(self.w)
+        slice_act = menu.addAction("Loss along this parameter")
+        edit_act = menu.addAction("Edit value…")
+        chosen = menu.exec(self.view.mouse_target().mapToGlobal(pos))
+        if chosen is slice_act:
+            self.show_slice(ref)
+        elif chosen is edit_act:
+            self.w._open_editor(ref, pos)
+
+    def show_slice(self, ref: ParamRef):
+        self.slice_ref = ref
+        self.docks["slice"].show()
+        self.docks["slice"].raise_()
+        self._update_slice()
+
+    def current_slice(self):
+        if self.slice_ref is None:
+            return None
+        snap, net = self.w.snapshot(), self.w.view_net
+        spec, d = snap.spec, snap.data
+        return loss_slice_around(net, d.F_train, d.y_train, spec.resolved_loss, self.w.parameter_index(self.slice_ref),
+                                 spec.learning_rate, spec.l1, spec.l2)
+
+    def _update_slice(self):
+        s = self.current_slice()
+        if s is not None:
+            self.slice_view.show_slice(s, f"Loss along {self.slice_ref.label()}")
+
+    def _slice_value_chosen(self, value: float):
+        if self.slice_ref is not None and np.isfinite(value):
+            self.w.edit_parameter(self.slice_ref, float(value))
+
+    # ---- slow panels -------------------------------------------------------------------------------
+    def _mark_dirty(self):
+        self._dirty = True
+
+    def _grid_features(self, grid):
+        return feature_transform(grid, self.w.snapshot().spec.features)
+
+    def _thumbnail_grid(self):
+        d = self.w.snapshot().data
+        lo, hi = d.X_train.min(axis=0), d.X_train.max(axis=0)
+        pad = (hi - lo) * 0.1
+        xs = np.linspace(lo[0] - pad[0], hi[0] + pad[0], THUMB_SIZE)
+        ys = np.linspace(lo[1] - pad[1], hi[1] + pad[1], THUMB_SIZE)
+        gx, gy = np.meshgrid(xs, ys)
+        return np.column_stack([gx.ravel(), gy.ravel()])
+
+    def _slow_update(self):
+        if not self._dirty or self.w.snapshot() is None:
+            return
+        self._dirty = False
+        snap, net = self.w.snapshot(), self.w.view_net
+        spec, d = snap.spec, snap.data
+        self.math_card.show_math(self.neuron_math(), self._neuron_title())
+        if self.neuron and self.neuron[0] == 1 and self._is_digits():
+            self.pixels.show_weights(net.get_weights()[0][:, self.neuron[1]],
+                                     f"Pixel weights into neuron {self.neuron[1]} of hidden layer 1")
+        if self._is_digits():
+            x = self.sample_features()
+            y = d.y_train if self.sample[0] == "train" else d.y_test
+            self.w.output_view.set_digit(x, net.predict(x[None, :])[0], int(y[self.sample[1]]))
+        planar = d.X_train.shape[1] == 2 and spec.features != PIXELS
+        if planar and self.actionThumbnails.isChecked():
+            acts = neuron_maps(net, self._grid_features(self._thumbnail_grid()))
+            self.maps = [a.T.reshape(a.shape[1], THUMB_SIZE, THUMB_SIZE) for a in acts]
+            self.view.set_thumbnails(self.maps)
+        elif self.maps is not None:
+            self.maps = None
+            self.view.set_thumbnails(None)
+        grads = snap.grads if snap.grads is not None else None
+        alerts = health_report(net, d.F_train, grads)
+        over = overfitting_alert(self.evaluations)
+        alerts += [a for a in (over, self.divergence_alert) if a is not None]
+        self.health.set_alerts(alerts)
+        self.w.set_health_summary(alerts)
+        self.weights.add(snap.step, weight_stats(net.get_weights()))
+        if self.slice_ref is not None and self.docks["slice"].isVisible():
+            self._update_slice()
+
+    def _neuron_title(self):
+        if not self.neuron:
+            return ""
+        k, i = self.neuron
+        layer = "output layer" if k == self.w.view_net.n_layers else f"hidden layer {k}"
+        which, s = self.sample
+        return f"Neuron {i} of the {layer}, {which} sample {s}"
+
+    def _sub_steps_toggled(self, on: bool):
+        self.w.trainer.set_details(on or self.edge_mode.currentData() in ("gradient", "update"))
+        if not on:
+            self.substeps.reset()
+            self.params_shown()
+
+    def ref_label(self, index: int) -> str:
+        return ref_from_index(self.w.snapshot().spec.sizes, index).label()
