@@ -88,7 +88,7 @@ class InsideController(QObject):
             self.w.tabifyDockWidget(docks[0], other)
         docks[0].raise_()
         self.docks = dict(zip(("math", "slice", "health", "weights", "pixels"), docks))
-        self.w.resizeDocks([docks[0]], [260], Qt.Vertical)
+        self.w.resizeDocks([docks[0]], [190], Qt.Vertical)
 
     def _build_actions(self):
         w = self.w
@@ -272,13 +272,9 @@ class InsideController(QObject):
         if ref is None:
             return
         menu = QMenu(self.w)
-        slice_act = menu.addAction("Loss along this parameter")
-        edit_act = menu.addAction("Edit value…")
-        chosen = menu.exec(self.view.mouse_target().mapToGlobal(pos))
-        if chosen is slice_act:
-            self.show_slice(ref)
-        elif chosen is edit_act:
-            self.w._open_editor(ref, pos)
+        menu.addAction("Loss along this parameter", lambda: self.show_slice(ref))
+        menu.addAction("Edit value…", lambda: self.w._open_editor(ref, pos))
+        menu.exec(self.view.mouse_target().mapToGlobal(pos))
 
     def show_slice(self, ref: ParamRef):
         self.slice_ref = ref

@@ -102,6 +102,7 @@ class MainWindow(QMainWindow):
         history.setWidget(self.history_view)
         self.addDockWidget(Qt.LeftDockWidgetArea, history)
         self.resizeDocks([panel, history], [800, 160], Qt.Vertical)
+        self.setCorner(Qt.BottomLeftCorner, Qt.LeftDockWidgetArea)  # the problem panel keeps its full height
         self.history_dock = history
         self.resize(1600, 1000)
 

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, QSize, Signal
+from PySide6.QtCore import QRectF, QSize, Signal
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
 
 from . import palette
+from .heat_colors import diverging_lut, heat_blend, hex_rgb
+from .output_overlays import OutputOverlays
 from .pixel_weights import DigitView, image_side
 
 __all__ = ["OutputView", "class_colors"]
@@ -30,32 +32,12 @@ SELECTION_COLOR = "#202124"
 SELECTION_SIZE = 20  # px across the selection ring: a data point is 8
 GRID_SIZE = 60  # cells per side: 3,600 predictions, ~1 ms even for a 2-8x6-1 net; bilinear display hides cells
 CURVE_POINTS = 200
-_LUT_SIZE = 256
 _SHADES = 64  # confidence shades per class for the argmax heatmap
-# TF Playground paints its heatmap at alpha 160/255 over white so the saturated data points stand out;
-# we blend toward white once in the lookup table instead: opaque images are much cheaper (DESIGN §3).
-_HEAT_ALPHA = 160 / 255
-
-
-def _rgb(color: str) -> np.ndarray:
-    return np.array([int(color[i : i + 2], 16) for i in (1, 3, 5)], dtype=np.float64)
-
-
-def _heat(table: np.ndarray) -> np.ndarray:
-    return np.round(table * _HEAT_ALPHA + 255 * (1 - _HEAT_ALPHA)).astype(np.ubyte)
-
-
-def _diverging_lut(discrete: bool) -> np.ndarray:
-    """Heatmap LUT over the levels' range: orange at the low end, grey mid-way, blue at the high end.
-
-    The same scale as the weight colours (palette.colors_rgb), so a colour means the same thing everywhere."""
-    t = np.linspace(-1.0, 1.0, _LUT_SIZE)
-    return _heat(palette.colors_rgb(np.where(t < 0, -1.0, 1.0) if discrete else t, 1.0))
 
 
 def class_colors(labels: np.ndarray) -> np.ndarray:
     """(n, 3) uint8 fill of each label: 0 orange, 1 blue, 2 green, …"""
-    table = np.array([_rgb(c) for c in CLASS_COLORS], dtype=np.ubyte)
+    table = np.array([hex_rgb(c) for c in CLASS_COLORS], dtype=np.ubyte)
     return table[np.asarray(labels, int) % len(table)]
 
 
@@ -81,7 +63,7 @@ def _domain(X: np.ndarray, pad: float, square: bool, include_zero: bool) -> list
     return [(float(c - h), float(c + h)) for c, h in zip(centre, half)]
 
 
-class OutputView(QWidget):
+class OutputView(OutputOverlays, QWidget):
     """Heatmap of the network output over the input plane, or the fitted curve for 1-D data."""
 
     sampleClicked = Signal(str, int)  # ("train" or "test", index into that set) of a clicked data point
@@ -315,12 +297,12 @@ class OutputView(QWidget):
         if kind == "argmax":
             rows = []
             for k in range(n_out):
-                full = _rgb(CLASS_COLORS[k % len(CLASS_COLORS)])
+                full = hex_rgb(CLASS_COLORS[k % len(CLASS_COLORS)])
                 t = np.linspace(0.0, 1.0, _SHADES)[:, None]
-                rows.append(_rgb(GREY) + (full - _rgb(GREY)) * t)
-            lut, levels = _heat(np.vstack(rows)), (0.0, float(n_out * _SHADES))
+                rows.append(hex_rgb(GREY) + (full - hex_rgb(GREY)) * t)
+            lut, levels = heat_blend(np.vstack(rows)), (0.0, float(n_out * _SHADES))
         else:
-            lut = _diverging_lut(self._discretize)
+            lut = diverging_lut(self._discretize)
             levels = (0.0, 1.0) if kind == "prob" else (-self._scale, self._scale)
         self.image.setLookupTable(lut, update=False)
         self.image.setLevels(levels, update=False)
@@ -340,100 +322,6 @@ class OutputView(QWidget):
         # Bilinear scaling turns the 60x60 cells into a smooth field (as the playground's scaled canvas
         # looks) at no cost to refresh(); off when discretized, whose point is two crisp tones.
         self.plot.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, on)
-
-    # ---- samples --------------------------------------------------------------------------------
-    def _points_clicked(self, which: str, item, points, ev) -> None:
-        """pointsAt() lists every point whose symbol covers the click; the nearest (in pixels) wins."""
-        click = item.mapToScene(ev.pos())
-        best = min(points, key=lambda p: _distance2(item.mapToScene(p.pos()), click))
-        index = int(best.index())
-        self.set_selected_sample(which, index)
-        self.sampleClicked.emit(which, index)
-
-    def set_selected_sample(self, which: str | None, index: int | None) -> None:
-        """Rings the sample (``"train"``/``"test"``, index); None removes the ring."""
-        self._selected = None if which is None or index is None else (str(which), int(index))
-        if self._image_side is not None:
-            self._refresh_digit()
-        else:
-            self._place_selection()
-
-    def selected_sample(self) -> tuple[str, int] | None:
-        return self._selected
-
-    def _place_selection(self) -> None:
-        pos = self._points.get(self._selected[0]) if self._selected else None
-        if pos is None or not 0 <= self._selected[1] < len(pos):
-            xy = ([], [])
-        else:
-            x, y = pos[self._selected[1]]
-            xy = ([float(x)], [float(y)])
-        self.selection_halo.setData(*xy)
-        self.selection.setData(*xy)
-
-    # ---- a neuron's own output -------------------------------------------------------------------
-    def set_hover_map(self, values: np.ndarray | None, title: str = "") -> None:
-        """Show one neuron's output over grid_points() instead of the network's; None brings it back.
-
-        2-D data: an (h, w) grid, row-major like grid_points(); 1-D data: one value per grid point. Hidden
-        neurons have no classes: values are coloured on the weights' diverging scale, orange < 0 < blue,
-        clamped at ±max(1, max|value|) so tanh fills its range and a large ReLU output is not all one colour.
-        """
-        if self._grid is None or self._image_side is not None:
-            return
-        if values is None:
-            if self._hover is None:
-                return
-            self._hover = None
-            self.hover_label.setVisible(False)
-            self.hover_curve.setVisible(False)
-            self._mode = None  # the hover borrowed the image's LUT and levels
-            if len(self._values):
-                (self._draw_image if self._dim == 2 else self._draw_curve)(self._values)
-            else:
-                self.image.setVisible(False)
-            return
-        v = np.asarray(values, dtype=np.float64).reshape(-1)
-        if v.size != len(self._grid):
-            raise ValueError(f"a hover map needs {len(self._grid)} values (the grid), got {v.size}")
-        self._hover = v
-        finite = np.abs(v[np.isfinite(v)])
-        scale = max(1.0, float(finite.max()) if finite.size else 1.0)
-        if self._dim == 2:
-            self.image.setLookupTable(_diverging_lut(False), update=False)
-            self.image.setLevels((-scale, scale), update=False)
-            self._mode = ("hover",)
-            np.copyto(self._pixels.reshape(-1), np.nan_to_num(v, nan=0.0))
-            self.image.setImage(self._pixels, autoLevels=False)
-            self.image.setVisible(True)
-        else:
-            self.curve.setVisible(False)
-            self.hover_curve.setData(self._grid[:, 0], v)
-            self.hover_curve.setVisible(True)
-        self.hover_label.setText(title)
-        self.hover_label.setVisible(bool(title))
-
-    def hover_map(self) -> np.ndarray | None:
-        return None if self._hover is None else self._hover.copy()
-
-    # ---- image data --------------------------------------------------------------------------------
-    def set_digit(self, image: np.ndarray, probabilities: np.ndarray, label: int) -> None:
-        """Image data: the sample's pixels (64,), the network's class probabilities (10,) and the true label."""
-        p = np.asarray(probabilities, dtype=np.float64).ravel()
-        if p.size == 1:  # one sigmoid output: P(class 1)
-            p = np.array([1.0 - p[0], p[0]])
-        which, k = self._selected or ("train", None)
-        self.digit.set_digit(image, p, int(label), "" if k is None else f"{which} sample {k}")
-
-    def _refresh_digit(self) -> None:
-        if self._predict is None or not self._selected:
-            return
-        which, k = self._selected
-        X, y = self._data.get(which, (np.empty((0, self._dim)), np.empty(0)))
-        if not 0 <= k < len(X):
-            return
-        x = X[k : k + 1]
-        self.set_digit(x[0], np.asarray(self._predict(x), dtype=np.float64)[0], int(y[k]))
 
     # ---- options ------------------------------------------------------------------------------
     @property
@@ -476,6 +364,3 @@ class OutputView(QWidget):
         """The last ``predict`` output on ``grid_points()``, shape (M, n_out)."""
         return self._values.copy()
 
-
-def _distance2(a: QPointF, b: QPointF) -> float:
-    return (a.x() - b.x()) ** 2 + (a.y() - b.y()) ** 2
