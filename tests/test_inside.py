@@ -216,3 +216,18 @@ def test_digits_learn_above_90_percent_and_show_pixel_weights(qtbot):
     r, c = np.unravel_index(np.argmin(weights), weights.shape)
     assert rgb[r, c, 0] > rgb[r, c, 2]  # the strongest negative one orange
     w.close()
+
+
+def test_dead_relu_is_flagged_on_the_canvas_and_in_the_health_list(qtbot):
+    w = open_window(qtbot, ProblemSpec(activation="relu"))
+    view = w.network_view
+    qtbot.mouseClick(view.mouse_target(), Qt.LeftButton, pos=view.bias_point(0, 2))
+    qtbot.waitUntil(lambda: w.editor.is_open())
+    w.editor.selectAll()
+    qtbot.keyClicks(w.editor, "-50")
+    qtbot.keyClick(w.editor, Qt.Key_Return)
+    qtbot.waitUntil(lambda: (1, 2) in view.alert_neurons(), timeout=3000)
+    kinds = [(a.kind, a.layer, a.neuron) for a in w.inside.health.alerts()]
+    assert ("dead_relu", 1, 2) in kinds
+    assert "alert" in w.health_label.text()
+    w.close()

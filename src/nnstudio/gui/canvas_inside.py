@@ -186,6 +186,13 @@ class InsideMixin:
     def selected_neuron(self) -> tuple[int, int] | None:
         return self._selected_neuron
 
+    def set_alert_neurons(self, neurons) -> None:
+        """Neurons (k, i) that a health alert names get a red warning sign on the canvas."""
+        self._neurons.set_alerts(self._layout.neuron_index(int(k), int(i)) for k, i in neurons)
+
+    def alert_neurons(self) -> list[tuple[int, int]]:
+        return [self._layout.neuron_of(i) for i in self._neurons.alerts()]
+
     def _dim_masks(self):
         """(per edge id, per neuron, per badge) bool masks of what is faded, each None when nothing is."""
         lo = self._layout

@@ -7,8 +7,8 @@ Everything shown here is computed by the engine on a network rebuilt from the tr
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QObject, QPoint, Qt, QTimer
-from PySide6.QtWidgets import QComboBox, QDockWidget, QLabel, QMenu, QSpinBox, QToolBar
+from PySide6.QtCore import QObject, QPoint, QTimer
+from PySide6.QtWidgets import QMenu
 
 from ..engine import ParamRef, feature_transform
 from ..engine.inspect import (
@@ -21,16 +21,9 @@ from ..engine.inspect import (
 )
 from ..engine.refs import ref_from_index
 from ..training.problem import PIXELS
-from .actions import _action
-from .health_panel import HealthPanel
-from .loss_slice import LossSliceView
-from .math_card import MathCard
-from .pixel_weights import PixelWeightsView
+from .inside_ui import build_actions, build_docks
 from .substeps import SubSteps
-from .weights_panel import WeightsOverTime
 
-EDGE_MODES = (("weights", "weight"), ("gradient ∂L/∂w", "gradient"), ("last update Δw", "update"),
-              ("signal w·a", "signal"))
 EDGE_TITLES = {"gradient": "gradient ∂L/∂w (last mini-batch)", "update": "last update Δw", "signal": "signal w·a"}
 THUMB_SIZE = 24
 SLOW_MS = 200  # panels that change slowly: maths, health, weight statistics, slices, thumbnails
@@ -48,8 +41,8 @@ class InsideController(QObject):
         self.evaluations: list = []
         self.divergence_alert = None
         self._dirty = True
-        self._build_docks()
-        self._build_actions()
+        build_docks(self)
+        build_actions(self)
         self.substeps = SubSteps(self)
         self._timer = QTimer(self, interval=SLOW_MS, timeout=self._slow_update)
         self._timer.start()
@@ -61,77 +54,6 @@ class InsideController(QObject):
         v.contextRequested.connect(self._context_menu)
         window.output_view.sampleClicked.connect(self.select_sample)
         self.slice_view.valueChosen.connect(self._slice_value_chosen)
-
-    # ---- construction ----------------------------------------------------------------------------
-    def _dock(self, title, name, widget):
-        dock = QDockWidget(title, self.w)
-        dock.setObjectName(name)
-        dock.setWidget(widget)
-        self.w.addDockWidget(Qt.BottomDockWidgetArea, dock)
-        self.w.view_menu.addAction(dock.toggleViewAction())
-        return dock
-
-    def _build_docks(self):
-        self.math_card = MathCard()
-        self.slice_view = LossSliceView()
-        self.health = HealthPanel()
-        self.weights = WeightsOverTime()
-        self.pixels = PixelWeightsView()
-        docks = [
-            self._dock("Neuron maths", "mathDock", self.math_card),
-            self._dock("Loss slice", "sliceDock", self.slice_view),
-            self._dock("Health", "healthDock", self.health),
-            self._dock("Weights over time", "weightsDock", self.weights),
-            self._dock("Pixel weights", "pixelsDock", self.pixels),
-        ]
-        for other in docks[1:]:
-            self.w.tabifyDockWidget(docks[0], other)
-        docks[0].raise_()
-        self.docks = dict(zip(("math", "slice", "health", "weights", "pixels"), docks))
-        self.w.resizeDocks([docks[0]], [190], Qt.Vertical)
-
-    def _build_actions(self):
-        w = self.w
-        self.actionSubSteps = _action(w, "actionSubSteps", "Sub-steps", ["Ctrl+B"],
-                                      "Split Step into forward, backward and update", checkable=True)
-        self.actionSubSteps.toggled.connect(self._sub_steps_toggled)
-        self.actionForwardPass = _action(w, "actionForwardPass", "Forward pass", ["G"],
-                                         "Light the layers one by one as the selected sample flows through",
-                                         self.animate_forward)
-        self.actionThumbnails = _action(w, "actionThumbnails", "Neuron maps", ["T"],
-                                        "Show each neuron's output over the input plane", checkable=True)
-        self.actionThumbnails.setChecked(True)
-        self.actionThumbnails.toggled.connect(lambda on: self._mark_dirty())
-        self.actionFocus = _action(w, "actionFocus", "Focus on selected neuron", [],
-                                   "Dim every edge that does not touch the selected neuron", checkable=True)
-        self.actionFocus.setChecked(True)
-        self.actionFocus.toggled.connect(lambda on: self._show_selection())
-        bar = QToolBar("Inside", w)
-        bar.setObjectName("insideToolbar")
-        bar.setToolButtonStyle(Qt.ToolButtonTextOnly)
-        bar.addWidget(QLabel(" Edges "))
-        self.edge_mode = QComboBox()
-        self.edge_mode.setObjectName("edgeModeCombo")
-        for text, mode in EDGE_MODES:
-            self.edge_mode.addItem(text, mode)
-        self.edge_mode.setToolTip("What edges and bias badges show: the weights, the last mini-batch's gradient, "
-                                  "the last update, or the selected sample's signal w·a")
-        self.edge_mode.currentIndexChanged.connect(lambda _: self._edge_mode_changed())
-        bar.addWidget(self.edge_mode)
-        bar.addSeparator()
-        bar.addWidget(QLabel(" Sample "))
-        self.sample_box = QSpinBox()
-        self.sample_box.setObjectName("sampleSpin")
-        self.sample_box.setToolTip("The training sample whose forward pass the canvas and the maths show "
-                                   "(or click a data point)")
-        self.sample_box.valueChanged.connect(lambda k: self.select_sample("train", k))
-        bar.addWidget(self.sample_box)
-        bar.addSeparator()
-        bar.addActions([self.actionForwardPass, self.actionSubSteps, self.actionThumbnails])
-        w.addToolBarBreak()
-        w.addToolBar(bar)
-        menu = w.menuBar().addMenu("&Inside")
-        menu.addActions([self.actionForwardPass, self.actionSubSteps, self.actionThumbnails, self.actionFocus])
 
     # ---- hooks from the window -------------------------------------------------------------------
     def structure_changed(self, snap):
@@ -223,6 +145,7 @@ class InsideController(QObject):
 
     def _show_edge_mode(self):
         mode = self.edge_mode.currentData()
+        self.view.set_neuron_rings(self.sample_deltas() if mode == "gradient" else None)
         if mode == "weight":
             self.view.set_edge_mode("weight")
             return
@@ -231,6 +154,16 @@ class InsideController(QObject):
             self.view.set_edge_mode("weight")
         else:
             self.view.set_edge_mode(mode, values, EDGE_TITLES[mode])
+
+    def sample_deltas(self):
+        """δ = ∂L/∂z of every non-input neuron for the selected sample, at the parameters shown."""
+        snap = self.w.snapshot()
+        d = snap.data
+        which, k = self.sample
+        y = d.y_train if which == "train" else d.y_test
+        x = self.sample_features()[None, :]
+        _, _, deltas = self.w.view_net.loss_and_gradients(x, y[k : k + 1], snap.spec.resolved_loss)
+        return [dl[0] for dl in deltas]
 
     def edge_values(self, mode: str):
         """What the edges show in ``mode``, as a Keras-style list shaped like get_weights()."""
@@ -321,7 +254,7 @@ class InsideController(QObject):
         self._dirty = False
         snap, net = self.w.snapshot(), self.w.view_net
         spec, d = snap.spec, snap.data
-        self.math_card.show_math(self.neuron_math(), self._neuron_title())
+        self.math_card.show_math(self.neuron_math(), self._neuron_title(), self._input_names())
         if self.neuron and self.neuron[0] == 1 and self._is_digits():
             self.pixels.show_weights(net.get_weights()[0][:, self.neuron[1]],
                                      f"Pixel weights into neuron {self.neuron[1]} of hidden layer 1")
@@ -342,10 +275,19 @@ class InsideController(QObject):
         over = overfitting_alert(self.evaluations)
         alerts += [a for a in (over, self.divergence_alert) if a is not None]
         self.health.set_alerts(alerts)
+        self.view.set_alert_neurons([(a.layer, a.neuron) for a in alerts
+                                     if a.neuron is not None and a.kind in ("dead_relu", "saturated")])
         self.w.set_health_summary(alerts)
         self.weights.add(snap.step, weight_stats(net.get_weights()))
         if self.slice_ref is not None and self.docks["slice"].isVisible():
             self._update_slice()
+
+    def _input_names(self):
+        """The first hidden layer's inputs are the features (x1, x2, x1²…); deeper ones are activations."""
+        spec = self.w.snapshot().spec
+        if not self.neuron or self.neuron[0] != 1 or spec.features == PIXELS:
+            return None
+        return [f.replace("^2", "²") for f in spec.features]
 
     def _neuron_title(self):
         if not self.neuron:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QImage, QPen, QPixmap, QTransform
+from PySide6.QtGui import QBrush, QColor, QImage, QPen, QPixmap, QPolygonF, QTransform
 from PySide6.QtWidgets import QGraphicsItem
 
 from . import palette
@@ -19,6 +19,7 @@ MARGIN = 24.0  # scene units for cosmetic outlines and rings around the shapes
 OUTLINE_PX = 1.25
 RING_PX = 3.5  # the δ ring's width at a comfortable zoom; dense columns get thinner rings
 RING_GAP_PX = 1.5  # background between the outline and the ring, so a ring never reads as part of the fill
+ALERT_COLOR = "#d32f2f"
 GRID_LINES_MIN_PX = 5.0  # below this square size the lines between squares would hide the pixels
 _WHITE = np.uint32(0xFF000000) | np.uint32(palette.NEURON_FILL.rgb() & 0xFFFFFF)
 
@@ -51,6 +52,7 @@ class NeuronsItem(QGraphicsItem):
         self._rings = np.zeros(0, dtype=np.uint32)  # per neuron, 0 = no ring
         self._dim = np.zeros(0, dtype=bool)
         self._thumbs: dict[int, np.ndarray] = {}  # neuron index → (h, w) colours, row 0 at the top
+        self._alerts: tuple[int, ...] = ()  # neurons flagged by a health alert
         self._pixmaps: dict[tuple[int, bool], QPixmap] = {}  # (neuron, dimmed) → built on first paint
         self._grid_lines: list[QLineF] = []
         self._grid_image = QImage()
@@ -86,6 +88,16 @@ class NeuronsItem(QGraphicsItem):
         """Packed colours per neuron (0 = no ring), or None for no rings at all."""
         self._rings = np.zeros(self._rings.size, dtype=np.uint32) if argb is None else argb.astype(np.uint32)
         self.update()
+
+    def set_alerts(self, indices) -> None:
+        """Mark these neurons with a small red warning sign (dead, saturated…)."""
+        alerts = tuple(sorted(int(i) for i in indices))
+        if alerts != self._alerts:
+            self._alerts = alerts
+            self.update()
+
+    def alerts(self) -> tuple[int, ...]:
+        return self._alerts
 
     def set_dim(self, mask: np.ndarray | None) -> None:
         self._dim = np.zeros(self._dim.size, dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
@@ -155,6 +167,16 @@ class NeuronsItem(QGraphicsItem):
                 painter.setBrush(color)
             painter.drawEllipse(QPointF(nx[i], ny[i]), nr[i], nr[i])
         self._paint_rings(painter, scale)
+        self._paint_alerts(painter, nx, ny, nr)
+
+    def _paint_alerts(self, painter, nx, ny, nr) -> None:
+        # A red triangle at the upper right: red is not in the weight palette, so it never reads as a value.
+        painter.setPen(_pen(QColor("#ffffff"), 1.0))
+        painter.setBrush(QColor(ALERT_COLOR))
+        for i in self._alerts:
+            x, y, r = nx[i] + 0.75 * nr[i], ny[i] - 0.75 * nr[i], max(4.0, 0.38 * nr[i])
+            corners = [QPointF(x, y - r), QPointF(x + r, y + 0.8 * r), QPointF(x - r, y + 0.8 * r)]
+            painter.drawPolygon(QPolygonF(corners))
 
     def _thumbnail_brush(self, i: int, dimmed: bool, x: float, y: float, r: float) -> QBrush:
         pixmap = self._pixmaps.get((i, dimmed))
