@@ -195,7 +195,7 @@ def test_fit_shows_the_whole_network_and_labels(qtbot, window):
     assert rect.left() >= left_margin - 2 and view.mouse_target().width() - rect.right() >= right_margin - 2
     assert view._inputs == ["X₁", "sin(X₂)"] and view._outputs == ["ŷ"]
     view.set_network([3, 2])
-    assert view._inputs == ["x1", "x2", "x3"] and view._outputs == ["ŷ1", "ŷ2"]
+    assert view._inputs == ["x1", "x2", "x3"] and view._outputs == ["ŷ0", "ŷ1"]
 
 
 # ---- hover and tooltips -------------------------------------------------------------------------------

@@ -24,6 +24,9 @@ CONTROLS_HELP = """<h3>Mouse and keyboard</h3>
 <tr><td><b>Shift+→</b></td><td>to the end of the epoch</td></tr>
 <tr><td><b>R</b> / <b>Shift+R</b></td><td>reset with the same / a new seed</td></tr>
 <tr><td><b>Ctrl+Z</b> / <b>Ctrl+Shift+Z</b></td><td>undo / redo an edit</td></tr>
+<tr><td><b>Click</b> a neuron / a data point</td><td>its maths / choose the sample</td></tr>
+<tr><td><b>Right-click</b> an edge or badge</td><td>loss along this parameter</td></tr>
+<tr><td><b>G</b> / <b>T</b> / <b>Ctrl+B</b></td><td>forward pass / neuron maps / sub-steps</td></tr>
 </table>"""
 
 

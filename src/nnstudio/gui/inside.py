@@ -184,6 +184,11 @@ class InsideController(QObject):
         self.view.set_lit_layers(0)
         self._forward_timer.start()
 
+    def stop_forward_animation(self):
+        self._forward_timer.stop()
+        self._lit = None
+        self.view.set_lit_layers(None)
+
     def _advance_forward(self):
         self._lit += 1
         if self._lit > self.w.view_net.n_layers:
@@ -272,7 +277,8 @@ class InsideController(QObject):
             self.view.set_thumbnails(None)
         grads = snap.grads if snap.grads is not None else None
         alerts = health_report(net, d.F_train, grads)
-        over = overfitting_alert(self.evaluations)
+        # Over the last 200 evaluations: overfitting shows as a test loss that creeps up for a long while.
+        over = overfitting_alert(self.evaluations, window=max(2, min(len(self.evaluations), 200)))
         alerts += [a for a in (over, self.divergence_alert) if a is not None]
         self.health.set_alerts(alerts)
         self.view.set_alert_neurons([(a.layer, a.neuron) for a in alerts

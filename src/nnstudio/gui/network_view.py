@@ -83,7 +83,8 @@ class NetworkView(HoverMixin, PickingMixin, InsideMixin, PanZoomView):
             raise ValueError(f"{len(labels)} input labels for {sizes[0]} inputs")
         self._clear_hover()  # clears the tooltip of a parameter that is about to disappear
         self._inputs = [str(t) for t in labels]
-        self._outputs = ["ŷ"] if sizes[-1] == 1 else [f"ŷ{i + 1}" for i in range(sizes[-1])]
+        # Several outputs are one per class, and classes count from 0 (digit 0 is ŷ0).
+        self._outputs = ["ŷ"] if sizes[-1] == 1 else [f"ŷ{i}" for i in range(sizes[-1])]
         grid = self._input_grid
         if grid is not None and grid[0] * grid[1] != sizes[0]:
             self._input_grid = None

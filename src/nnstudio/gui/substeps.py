@@ -37,7 +37,7 @@ class SubSteps:
         self._awaiting_step = None
         view = self.inside.view
         view.set_neuron_rings(None)
-        view.set_lit_layers(None)
+        self.inside.stop_forward_animation()
 
     def advance(self):
         """What the Step action does while sub-steps are on."""
@@ -78,8 +78,8 @@ class SubSteps:
         loss, grads, deltas = net.loss_and_gradients(d.F_train[self.batch], d.y_train[self.batch],
                                                      spec.resolved_loss, spec.l1, spec.l2)
         self.grads = grads
+        self.inside.stop_forward_animation()
         view = self.inside.view
-        view.set_lit_layers(None)
         view.set_edge_mode("gradient", grads, "gradient ∂L/∂w (this mini-batch)")
         view.set_neuron_rings([dl.mean(axis=0) for dl in deltas])
         self._show("backward", loss=loss)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSize, QTimer
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from nnstudio.engine.loop import LossLog
 
@@ -88,8 +88,10 @@ class WeightsOverTime(QWidget):
         self.status.setToolTip("Mean |w| of each weight matrix at the latest step.")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.hist_plot, 1)
-        layout.addWidget(self.norm_plot, 1)
+        plots = QHBoxLayout()  # side by side: the panel is a short, wide dock under the canvas
+        plots.addWidget(self.hist_plot, 1)
+        plots.addWidget(self.norm_plot, 1)
+        layout.addLayout(plots, 1)
         layout.addWidget(self.status)
 
         self._timer = QTimer(self)
