@@ -51,3 +51,28 @@ def test_no_display_gives_a_fix_not_a_stack_dump():
     assert out.returncode == 1
     assert "no display" in out.stderr and "--screenshot" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_a_users_script_without_a_main_guard_still_trains(tmp_path):
+    """The trainer process must not re-run the user's script (spawn would, without a __main__ guard)."""
+    script = tmp_path / "drive.py"
+    script.write_text(
+        "import os, time\n"
+        "os.environ.setdefault('QT_QPA_PLATFORM', 'offscreen')\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "from nnstudio.gui import MainWindow\n"
+        "app = QApplication([])\n"
+        "w = MainWindow()\n"
+        "w.show()\n"
+        "w.trainer.step(25)\n"
+        "end = time.monotonic() + 30\n"
+        "while w.step_count() < 25 and time.monotonic() < end:\n"
+        "    app.processEvents()\n"
+        "    time.sleep(0.01)\n"
+        "print('steps', w.step_count())\n"
+        "w.close()\n"
+    )
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "steps 25" in out.stdout
+    assert "RuntimeError" not in out.stderr

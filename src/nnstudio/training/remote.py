@@ -11,6 +11,9 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import queue
+import sys
+import types
+from contextlib import contextmanager
 
 from .problem import ProblemSpec
 from .snapshot import Mailbox, Snapshot
@@ -49,6 +52,25 @@ def _serve(spec: ProblemSpec, commands, snapshots, parent_pid: int) -> None:
     snapshots.join_thread()
 
 
+@contextmanager
+def _no_main_reimport():
+    """Spawn re-runs the parent's main script in the child unless it looks like a ``__main__`` module.
+
+    The trainer needs nothing from the user's script, and a script without an ``if __name__ == "__main__"``
+    guard would otherwise start a second app in the child (and its trainer would never run).
+    """
+    main = sys.modules.get("__main__")
+    if main is None:
+        yield
+        return
+    saved = main.__dict__.get("__spec__")
+    main.__spec__ = types.SimpleNamespace(name="__main__")
+    try:
+        yield
+    finally:
+        main.__spec__ = saved
+
+
 class RemoteTrainer(TrainerCommands):
     """Same methods as Trainer (play, pause, step, set_parameter, set_spec, take, close, …), in a child process."""
 
@@ -65,7 +87,8 @@ class RemoteTrainer(TrainerCommands):
         self._receive(first)
         self._process = ctx.Process(target=_serve, args=(spec, self._commands, self._snapshots, os.getpid()),
                                     name="nnstudio-trainer", daemon=True)
-        self._process.start()
+        with _no_main_reimport():
+            self._process.start()
 
     def submit(self, name: str, *args) -> None:
         self._commands.put((name, args))
