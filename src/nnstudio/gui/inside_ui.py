@@ -41,7 +41,7 @@ def build_docks(self):
         self.w.tabifyDockWidget(docks[0], other)
     docks[0].raise_()
     self.docks = dict(zip(("math", "slice", "health", "weights", "pixels"), docks))
-    self.w.resizeDocks([docks[0]], [190], Qt.Vertical)
+    self.w.resizeDocks([docks[0]], [220], Qt.Vertical)
 
 def build_actions(self):
     w = self.w
