@@ -18,6 +18,7 @@ OPTIMIZER_CHOICES = ("sgd", "momentum", "adam", "rmsprop")
 REGULARIZATION_CHOICES = ("none", "l1", "l2")
 MAX_HIDDEN_LAYERS = 8
 MAX_NEURONS = 32
+MAX_SAMPLES = 100_000  # more would not train interactively, and caps what a hostile file can ask for
 PIXELS = ("pixels",)  # the features of image data: every pixel is an input
 
 
@@ -52,9 +53,49 @@ class ProblemSpec:
         return replace(self, **changes)
 
     def to_dict(self) -> dict:
+        """Plain JSON-able values (tuples become lists)."""
         d = asdict(self)
         d.pop("extra")
-        return d
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in d.items()}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> ProblemSpec:
+        """The inverse of to_dict, for files: unknown keys and wrong types raise ValueError naming the key."""
+        if not isinstance(d, dict):
+            raise ValueError("the problem settings must be a JSON object")
+        defaults = cls()
+        known = {f for f in defaults.to_dict()}
+        unknown = sorted(set(d) - known)
+        if unknown:
+            raise ValueError(f"unknown problem setting(s): {', '.join(map(str, unknown))}")
+        values = {}
+        for key, value in d.items():
+            default = getattr(defaults, key)
+            if isinstance(default, tuple):
+                if not isinstance(value, list):
+                    raise ValueError(f"problem setting {key!r} must be a list")
+                value = tuple(value)
+                kind = str if key == "features" else int
+                if any(isinstance(v, bool) or not isinstance(v, kind) for v in value):
+                    raise ValueError(f"problem setting {key!r} must hold {kind.__name__}s")
+            elif key in ("output_activation", "loss"):
+                if value is not None and not isinstance(value, str):
+                    raise ValueError(f"problem setting {key!r} must be a name or null")
+            elif isinstance(default, bool) or isinstance(value, bool):
+                raise ValueError(f"problem setting {key!r} has the wrong type")
+            elif isinstance(default, int) and not isinstance(default, bool):
+                if not isinstance(value, int):
+                    raise ValueError(f"problem setting {key!r} must be a whole number")
+            elif isinstance(default, float):
+                if not isinstance(value, (int, float)) or value != value or value in (float("inf"), float("-inf")):
+                    raise ValueError(f"problem setting {key!r} must be a finite number")
+                value = float(value)
+            elif isinstance(default, str) and not isinstance(value, str):
+                raise ValueError(f"problem setting {key!r} must be text")
+            values[key] = value
+        spec = cls(**values)
+        spec.validate()
+        return spec
 
     # ---- derived choices ---------------------------------------------------------------------
     @property
@@ -104,6 +145,17 @@ class ProblemSpec:
 
     def validate(self) -> None:
         """Raises ValueError naming the first problem; building would fail the same way."""
+        checks = [
+            (1 <= self.n_samples <= MAX_SAMPLES, f"n_samples must be 1…{MAX_SAMPLES:,}"),
+            (0.0 <= self.noise <= 1.0, "noise must be between 0 and 1"),
+            (0.0 < self.train_fraction <= 1.0, "train_fraction must be in (0, 1]"),
+            (0.0 < self.learning_rate <= 100.0, "learning_rate must be in (0, 100]"),
+            (1 <= self.batch_size <= MAX_SAMPLES, f"batch_size must be 1…{MAX_SAMPLES:,}"),
+            (0.0 <= self.regularization_rate <= 100.0, "regularization_rate must be in [0, 100]"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise ValueError(message)
         if self.optimizer not in OPTIMIZER_CHOICES:
             raise ValueError(f"unknown optimizer {self.optimizer!r}; choose one of: {', '.join(OPTIMIZER_CHOICES)}")
         if self.regularization not in REGULARIZATION_CHOICES:
