@@ -26,7 +26,15 @@ from PySide6.QtWidgets import (
 from ..engine import DATASETS, FEATURES, HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
 from ..engine.datasets import dataset_available, input_dim
 from ..engine.losses import LOSSES
-from ..training.problem import MAX_HIDDEN_LAYERS, MAX_NEURONS, PIXELS, ProblemSpec, digits_preset
+from ..training.problem import (
+    COLUMNS,
+    CUSTOM,
+    MAX_HIDDEN_LAYERS,
+    MAX_NEURONS,
+    PIXELS,
+    ProblemSpec,
+    digits_preset,
+)
 
 LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 REG_RATES = (0.0, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
@@ -56,6 +64,7 @@ class ControlPanel(QWidget):
     def __init__(self, spec: ProblemSpec, parent=None):
         super().__init__(parent)
         self._spec = spec
+        self._custom = spec.custom
         self._updating = False
         layout = QVBoxLayout(self)
         layout.addWidget(self._data_group())
@@ -180,21 +189,25 @@ class ControlPanel(QWidget):
         self._updating = True
         try:
             self._spec = spec
+            if spec.custom is not None:
+                self._custom = spec.custom
+            self._show_custom_entry()
             _select(self.dataset, spec.dataset)
             self.noise.setValue(round(spec.noise * 100))
             self.noise_label.setText(str(round(spec.noise * 100)))
             self.train_fraction.setValue(round(spec.train_fraction * 100))
             self.train_label.setText(f"{round(spec.train_fraction * 100)}%")
-            one_d = input_dim(spec.dataset) == 1
-            pixels = spec.features == PIXELS
+            one_d = spec.input_dim == 1
+            raw = spec.features in (PIXELS, COLUMNS)
             for name, cb in self.features.items():
-                cb.setEnabled(not pixels and (not one_d or name in ONE_D_FEATURES))
+                cb.setEnabled(not raw and (not one_d or name in ONE_D_FEATURES))
                 cb.setChecked(name in spec.features)
-            self.features_box.setTitle("Input features (every pixel is an input)" if pixels else "Input features")
+            self.features_box.setTitle("Input features (every pixel is an input)" if spec.features == PIXELS else
+                                       "Input features (every column is an input)" if raw else "Input features")
             self._show_hidden(spec.hidden)
             _select(self.activation, spec.activation)
             _select(self.output_activation, spec.output_activation)
-            auto_output = ProblemSpec(dataset=spec.dataset).resolved_output_activation
+            auto_output = spec.replace(output_activation=None).resolved_output_activation
             self.output_activation.setItemText(0, f"auto ({auto_output})")
             self._show_losses(spec)
             _select(self.learning_rate, spec.learning_rate)
@@ -242,6 +255,19 @@ class ControlPanel(QWidget):
         self.add_layer.setEnabled(len(hidden) < MAX_HIDDEN_LAYERS)
         self.remove_layer.setEnabled(len(hidden) > 0)
 
+    def _show_custom_entry(self):
+        """The dataset list offers "custom" once data was imported or edited by hand."""
+        k = self.dataset.findData(CUSTOM)
+        if self._custom is None:
+            if k >= 0:
+                self.dataset.removeItem(k)
+            return
+        label = f"{self._custom.name} (imported)"
+        if k < 0:
+            self.dataset.addItem(label, CUSTOM)
+        else:
+            self.dataset.setItemText(k, label)
+
     def _edit_hidden(self, change):
         self._emit(self._spec.replace(hidden=tuple(change(list(self._spec.hidden)))))
 
@@ -249,11 +275,21 @@ class ControlPanel(QWidget):
         if self._updating:
             return
         dataset = self.dataset.currentData()
-        if dataset != self._spec.dataset and "digits" in (dataset, self._spec.dataset):
-            self._emit(digits_preset(self._spec) if dataset == "digits" else _leave_digits(self._spec, dataset))
-            return
+        custom = self._custom if dataset == CUSTOM else None
+        if dataset != self._spec.dataset:
+            if dataset == "digits":
+                self._emit(digits_preset(self._spec))
+                return
+            if CUSTOM in (dataset, self._spec.dataset):
+                self._emit(_switch_data(self._spec, dataset, custom))
+                return
+            if self._spec.dataset == "digits":
+                self._emit(_leave_digits(self._spec, dataset))
+                return
         features = tuple(n for n in FEATURES if self.features[n].isChecked() and self.features[n].isEnabled())
-        if input_dim(dataset) != input_dim(self._spec.dataset):
+        if self._spec.features in (PIXELS, COLUMNS):
+            features = self._spec.features
+        elif input_dim(dataset) != input_dim(self._spec.dataset):
             features = ("x1",) if input_dim(dataset) == 1 else ("x1", "x2")
         if not features:
             features = self._spec.features  # at least one input: undo the last untick
@@ -273,6 +309,13 @@ class ControlPanel(QWidget):
     def _emit(self, spec):
         self.set_spec(spec)
         self.specChanged.emit(spec)
+
+
+def _switch_data(spec: ProblemSpec, dataset: str, custom) -> ProblemSpec:
+    """To or from imported data: features that fit its columns; the network keeps its hidden layers."""
+    dim = custom.X.shape[1] if custom is not None else input_dim(dataset)
+    features = ("x1",) if dim == 1 else ("x1", "x2") if dim == 2 else COLUMNS
+    return spec.replace(dataset=dataset, custom=custom, features=features, output_activation=None, loss=None)
 
 
 def _leave_digits(spec: ProblemSpec, dataset: str) -> ProblemSpec:

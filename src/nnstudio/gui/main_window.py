@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QScrollArea, QSp
 
 from ..engine import ParamRef, feature_transform
 from ..engine.refs import ref_from_index
-from ..training.problem import PIXELS, ProblemSpec, build_network
+from ..training.problem import COLUMNS, PIXELS, ProblemSpec, build_network
 from ..training.remote import RemoteTrainer
 from ..training.trainer import Trainer
 from .actions import SPEEDS, build_actions
@@ -239,7 +239,7 @@ class MainWindow(QMainWindow):
         spec = snap.spec
         self._view_net = build_network(spec)
         self._view_spec_config = spec.network_config()
-        labels = None if spec.features == PIXELS else [f.replace("^2", "²") for f in spec.features]
+        labels = None if spec.features in (PIXELS, COLUMNS) else [f.replace("^2", "²") for f in spec.features]
         self.network_view.set_network(spec.sizes, labels)
         self.loss_plot.set_classification(spec.classification)
         self._new_data(snap)

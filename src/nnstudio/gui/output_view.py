@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, QSize, Signal
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QPainter
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from . import palette
 from .heat_colors import diverging_lut, heat_blend, hex_rgb
@@ -140,6 +140,10 @@ class OutputView(OutputOverlays, QWidget):
         self._pages = QStackedWidget()
         self._pages.addWidget(self.plot)
         self._pages.addWidget(self.digit)
+        self.no_picture = QLabel()
+        self.no_picture.setAlignment(Qt.AlignCenter)
+        self.no_picture.setWordWrap(True)
+        self._pages.addWidget(self.no_picture)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self._pages, 1)
@@ -158,9 +162,16 @@ class OutputView(OutputOverlays, QWidget):
         X_test = X_test.reshape(-1, X_train.shape[1]) if X_test.size == 0 else X_test
         self._dim = X_train.shape[1]
         self._image_side = image_side(self._dim) if self._dim > 2 else None
-        if self._dim not in (1, 2) and self._image_side is None:
-            raise ValueError(f"inputs must have 1 or 2 columns or be square images, got {self._dim} columns")
         self._data = {"train": (X_train, y_train), "test": (X_test, y_test)}
+        if self._dim not in (1, 2) and self._image_side is None:
+            # Nothing to draw in a plane: say so instead of guessing a projection.
+            self.no_picture.setText(f"This data has {self._dim} input columns: the output panel draws 1-D and 2-D "
+                                    "inputs and 8×8 images. The canvas, the maths and the loss plot show the rest.")
+            self._pages.setCurrentWidget(self.no_picture)
+            self._boxes.setVisible(False)
+            self._grid = None
+            self._selected = None
+            return
         self._hover = None
         self.hover_label.setVisible(False)
         self.hover_curve.setVisible(False)

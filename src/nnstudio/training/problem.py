@@ -6,7 +6,7 @@ it); ``build_problem`` turns it into data arrays, a network and a training loop.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
@@ -20,11 +20,52 @@ MAX_HIDDEN_LAYERS = 8
 MAX_NEURONS = 32
 MAX_SAMPLES = 100_000  # more would not train interactively, and caps what a hostile file can ask for
 PIXELS = ("pixels",)  # the features of image data: every pixel is an input
+COLUMNS = ("columns",)  # imported data with other than 1 or 2 columns: every column is an input
+CUSTOM = "custom"  # the dataset name of imported or hand-edited data
+
+
+class CustomData:
+    """Imported or hand-edited data: read-only arrays, compared by content (a digest), so specs stay comparable."""
+
+    def __init__(self, X, y, classification: bool, name: str = "custom", class_names=None):
+        X = np.array(X, dtype=np.float64, copy=True)
+        y = np.array(y, dtype=np.int64 if classification else np.float64, copy=True)
+        if X.ndim != 2 or X.shape[0] < 1 or X.shape[1] < 1 or y.shape != (X.shape[0],):
+            raise ValueError(f"custom data needs X of shape (n, d) and y of shape (n,), got {X.shape} and {y.shape}")
+        if X.shape[0] > MAX_SAMPLES:
+            raise ValueError(f"custom data has {X.shape[0]:,} samples; at most {MAX_SAMPLES:,} are supported")
+        if not (np.all(np.isfinite(X)) and np.all(np.isfinite(y))):
+            raise ValueError("custom data contains NaN or inf")
+        if classification and (y.min() < 0 or len(np.unique(y)) < 2 or y.max() >= 10):
+            raise ValueError("custom classification data needs at least 2 classes, numbered 0…9")
+        X.setflags(write=False)
+        y.setflags(write=False)
+        self.X, self.y, self.classification, self.name = X, y, bool(classification), str(name)
+        self.class_names = list(class_names) if class_names is not None else None
+        import hashlib
+
+        digest = hashlib.sha1(X.tobytes())
+        digest.update(y.tobytes())
+        digest.update(b"c" if classification else b"r")
+        self.digest = digest.hexdigest()
+
+    @property
+    def n_classes(self) -> int:
+        return int(self.y.max()) + 1 if self.classification else 0
+
+    def __eq__(self, other):
+        return isinstance(other, CustomData) and other.digest == self.digest
+
+    def __hash__(self):
+        return hash(self.digest)
+
+    def __repr__(self):
+        return f"CustomData({self.name!r}, {self.X.shape[0]} samples × {self.X.shape[1]})"
 
 
 def digits_preset(spec: ProblemSpec) -> ProblemSpec:
     """What the digits dataset needs to learn well: all 1,797 images, pixels as inputs, one wider layer, Adam."""
-    return spec.replace(dataset="digits", n_samples=1797, features=PIXELS, hidden=(32,), optimizer="adam",
+    return spec.replace(dataset="digits", custom=None, n_samples=1797, features=PIXELS, hidden=(32,), optimizer="adam",
                         learning_rate=0.003, batch_size=32, output_activation=None, loss=None, train_fraction=0.7)
 
 
@@ -47,7 +88,7 @@ class ProblemSpec:
     optimizer: str = "sgd"
     regularization: str = "none"
     regularization_rate: float = 0.0
-    extra: dict = field(default_factory=dict, compare=False, hash=False)
+    custom: CustomData | None = None  # the data when dataset == "custom"; saved beside the spec, not in to_dict
 
     def replace(self, **changes) -> ProblemSpec:
         return replace(self, **changes)
@@ -55,12 +96,13 @@ class ProblemSpec:
     def to_dict(self) -> dict:
         """Plain JSON-able values (tuples become lists)."""
         d = asdict(self)
-        d.pop("extra")
+        d.pop("custom")
         return {k: list(v) if isinstance(v, tuple) else v for k, v in d.items()}
 
     @classmethod
-    def from_dict(cls, d: dict) -> ProblemSpec:
-        """The inverse of to_dict, for files: unknown keys and wrong types raise ValueError naming the key."""
+    def from_dict(cls, d: dict, custom: CustomData | None = None) -> ProblemSpec:
+        """The inverse of to_dict, for files: unknown keys and wrong types raise ValueError naming the key.
+        Imported data (dataset "custom") comes separately as ``custom``."""
         if not isinstance(d, dict):
             raise ValueError("the problem settings must be a JSON object")
         defaults = cls()
@@ -93,18 +135,23 @@ class ProblemSpec:
             elif isinstance(default, str) and not isinstance(value, str):
                 raise ValueError(f"problem setting {key!r} must be text")
             values[key] = value
-        spec = cls(**values)
+        spec = cls(**values, custom=custom)
         spec.validate()
         return spec
 
     # ---- derived choices ---------------------------------------------------------------------
     @property
     def classification(self) -> bool:
-        return is_classification(self.dataset)
+        return self.custom.classification if self.custom is not None else is_classification(self.dataset)
+
+    @property
+    def input_dim(self) -> int:
+        """Columns of the raw data (before features)."""
+        return self.custom.X.shape[1] if self.custom is not None else input_dim(self.dataset)
 
     @property
     def n_outputs(self) -> int:
-        k = n_classes(self.dataset)
+        k = self.custom.n_classes if self.custom is not None else n_classes(self.dataset)
         return k if k > 2 else 1
 
     @property
@@ -122,7 +169,7 @@ class ProblemSpec:
     @property
     def n_inputs(self) -> int:
         """Input neurons: one per feature, or one per pixel for image data."""
-        return input_dim(self.dataset) if self.features == PIXELS else len(self.features)
+        return self.input_dim if self.features in (PIXELS, COLUMNS) else len(self.features)
 
     @property
     def sizes(self) -> list[int]:
@@ -141,7 +188,8 @@ class ProblemSpec:
         return (tuple(self.sizes), self.activation, self.resolved_output_activation, self.init)
 
     def data_config(self) -> tuple:
-        return (self.dataset, self.n_samples, self.noise, self.train_fraction, self.data_seed, self.features)
+        return (self.dataset, self.custom, self.n_samples, self.noise, self.train_fraction, self.data_seed,
+                self.features)
 
     def validate(self) -> None:
         """Raises ValueError naming the first problem; building would fail the same way."""
@@ -162,7 +210,10 @@ class ProblemSpec:
             raise ValueError(f"unknown regularization {self.regularization!r}; choose none, l1 or l2")
         if len(self.hidden) > MAX_HIDDEN_LAYERS or any(not 1 <= n <= MAX_NEURONS for n in self.hidden):
             raise ValueError(f"up to {MAX_HIDDEN_LAYERS} hidden layers of 1–{MAX_NEURONS} neurons")
-        input_dim(self.dataset)  # unknown dataset names raise here
+        if (self.dataset == CUSTOM) != (self.custom is not None):
+            raise ValueError('imported data needs dataset "custom", and dataset "custom" needs the data')
+        if self.custom is None:
+            input_dim(self.dataset)  # unknown dataset names raise here
         Network(self.sizes, self.activation, self.resolved_output_activation, init=self.init).loss_function(
             self.resolved_loss
         )
@@ -192,11 +243,22 @@ def _frozen(*arrays):
     return arrays
 
 
+def features_of(X: np.ndarray, features: tuple[str, ...]) -> np.ndarray:
+    """The network's inputs for raw data X: playground features, or the columns themselves."""
+    if features == COLUMNS:
+        return np.ascontiguousarray(X, dtype=np.float64)
+    if not len(X):
+        return np.empty((0, X.shape[1] if features == PIXELS else len(features)))
+    return feature_transform(X, features)
+
+
 def make_data(spec: ProblemSpec) -> ProblemData:
-    X, y = make_dataset(spec.dataset, spec.n_samples, spec.noise, spec.data_seed)
+    if spec.custom is not None:
+        X, y = np.array(spec.custom.X), np.array(spec.custom.y)
+    else:
+        X, y = make_dataset(spec.dataset, spec.n_samples, spec.noise, spec.data_seed)
     X_train, y_train, X_test, y_test = split(X, y, spec.train_fraction, spec.data_seed)
-    F_train = feature_transform(X_train, spec.features)
-    F_test = feature_transform(X_test, spec.features) if len(X_test) else np.empty((0, len(spec.features)))
+    F_train, F_test = features_of(X_train, spec.features), features_of(X_test, spec.features)
     return ProblemData(*_frozen(X_train, y_train, X_test, y_test, F_train, F_test))
 
 
