@@ -16,3 +16,24 @@ def _isolated_qt_settings():
         return
     QStandardPaths.setTestModeEnabled(True)
     yield
+
+
+@pytest.fixture(autouse=True)
+def _answer_unsaved_changes_with_discard(monkeypatch):
+    """Closing a window with unsaved work asks Save / Discard / Cancel; tests answer Discard unless they
+    install their own answer (the list records every question asked)."""
+    try:
+        from PySide6.QtWidgets import QMessageBox
+
+        import nnstudio.gui.files as files
+    except ImportError:
+        yield []
+        return
+    asked = []
+
+    def question(parent, title, text, *args, **kwargs):
+        asked.append(title)
+        return QMessageBox.Discard
+
+    monkeypatch.setattr(files.QMessageBox, "question", staticmethod(question))
+    yield asked

@@ -2,6 +2,10 @@
 
 ``step()`` is exactly one mini-batch. Every step's loss is recorded; test loss and accuracy are
 recorded every ``eval_every`` steps. The app's trainer thread drives ``run(n)`` in chunks.
+
+With a ``recorder`` set (the trainer's parameter history), ``run()`` also copies the parameters (and the
+optimizer state the recorder asks for) after every step into a preallocated block, and hands the block over
+at the end: ``recorder.record_block(first_step, params, state, epochs=…, iterations=…)``.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .network import Network
-from .optimizers import SGD, Optimizer
+from .optimizers import SGD, Optimizer, RMSprop
 from .validation import as_finite_2d
 
 
@@ -52,6 +56,18 @@ class LossLog:
         return self._data[: self._n]
 
 
+def recorded_state_names(optimizer: Optimizer) -> tuple[str, ...]:
+    """The optimizer's arrays that carry over from step to step: what rewinding it must restore."""
+    if isinstance(optimizer, SGD):
+        return ("velocity",) if optimizer.momentum > 0 else ()
+    if isinstance(optimizer, RMSprop):
+        return ("v",) + (("g_avg",) if optimizer.centered else ()) + (("buf",) if optimizer.momentum > 0 else ())
+    return tuple(optimizer._state_names)
+
+
+_RECORD_BLOCK_BYTES = 4 << 20  # a longer run() hands its rows over in blocks of about this size
+
+
 def default_loss(output_activation: str) -> str:
     return {"sigmoid": "binary_crossentropy", "softmax": "categorical_crossentropy"}.get(output_activation, "mse")
 
@@ -84,6 +100,10 @@ class TrainingLoop:
         self.epoch = 0
         self.losses = LossLog()
         self.evaluations: list[Evaluation] = []
+        # Receives each run()'s parameters after every step; needs ``state_size`` (0: parameters only,
+        # else the total size of recorded_state_names' arrays) and ``record_block``.
+        self.recorder = None
+        self._rec_params = self._rec_state = self._rec_rows = self._rec_state_rows = None
 
     # ---- settings ------------------------------------------------------------------------------
     @property
@@ -180,10 +200,21 @@ class TrainingLoop:
 
     def run(self, n: int) -> np.ndarray:
         """n mini-batch steps; returns their losses (each the loss before its update)."""
-        out = np.empty(int(n))
+        n = int(n)
+        rec = self.recorder
+        if rec is not None and n > (rows := self._record_rows(rec.state_size)):
+            return np.concatenate([self.run(min(rows, n - i)) for i in range(0, n, rows)])
+        out = np.empty(n)
         step = self.network._train_step
         opt, lossdef, l1, l2, bs, N = self.optimizer, self._loss, self._l1, self._l2, self._batch_size, self._n
         every = self._eval_every
+        rows = pairs = None
+        if rec is not None and n:
+            params = self.network._params
+            opt._ensure(params.size)  # what the first step would do: allocates the state arrays recorded below
+            first, epoch0, it0 = self.step_count, self.epoch, opt.iterations
+            rows, pairs = self._record_buffers(n, opt, rec.state_size)
+            epoch_ends = []
         p = q = 0
         for k in range(out.size):
             if self._position >= N:
@@ -191,10 +222,17 @@ class TrainingLoop:
             p = self._position
             q = p + bs
             out[k] = step(self._Xs[p:q], self._Ts[p:q], opt, lossdef, l1, l2)
+            if rows is not None:
+                rows[k][...] = params
+                if pairs:
+                    for dst, src in pairs:
+                        dst[k][...] = src
             self._position = q
             self.step_count += 1
             if q >= N:
                 self.epoch += 1
+                if rows is not None:
+                    epoch_ends.append(k)
                 if every is None:
                     self.evaluations.append(self.evaluate())
             if every is not None and self.step_count % every == 0:
@@ -202,7 +240,40 @@ class TrainingLoop:
         self.losses.extend(out)
         if out.size:
             self._last_batch = self._order[p:min(q, N)]
+            if rows is not None:
+                epochs = epoch0 + np.cumsum(np.bincount(np.array(epoch_ends, dtype=np.intp), minlength=n))
+                rec.record_block(first, self._rec_params[:n], self._rec_state[:n] if pairs else None, epochs=epochs,
+                                 iterations=np.arange(it0 + 1, it0 + 1 + n))
         return out
+
+    def _record_rows(self, state_size: int) -> int:
+        return max(1, _RECORD_BLOCK_BYTES // (8 * (self.network.n_params + state_size)))
+
+    def _record_buffers(self, n: int, opt: Optimizer, state_size: int):
+        """Row views of the (rows, n_params) block kept across runs (``row[...] = params`` is the cheapest
+        copy NumPy offers), and (row views, optimizer array) pairs for the state."""
+        size = self.network.n_params
+        arrays = [getattr(opt, name) for name in recorded_state_names(opt)] if state_size else []
+        if sum(a.size for a in arrays) != state_size:
+            arrays = []  # not the layout the recorder holds: record no state rather than a wrong one
+        buf = self._rec_params
+        if buf is None or buf.shape[0] < n or buf.shape[1] != size:
+            grown = 2 * buf.shape[0] if buf is not None and buf.shape[1] == size else 64
+            buf = self._rec_params = np.empty((max(n, min(grown, self._record_rows(state_size))), size))
+            self._rec_rows = list(buf)
+        pairs = ()
+        if arrays:
+            sbuf = self._rec_state
+            if sbuf is None or sbuf.shape[0] < buf.shape[0] or sbuf.shape[1] != state_size:
+                sbuf = self._rec_state = np.empty((buf.shape[0], state_size))
+                self._rec_state_rows = {}
+            offsets = np.cumsum([0] + [a.size for a in arrays]).tolist()
+            views = self._rec_state_rows
+            for lo, hi in zip(offsets[:-1], offsets[1:]):
+                if (lo, hi) not in views:
+                    views[lo, hi] = list(sbuf[:, lo:hi])
+            pairs = tuple((views[lo, hi], a) for lo, hi, a in zip(offsets[:-1], offsets[1:], arrays))
+        return self._rec_rows, pairs
 
     @property
     def last_batch(self) -> np.ndarray | None:
@@ -243,6 +314,11 @@ class TrainingLoop:
         self.optimizer.reset()
         self._position = self._n
         self._last_batch = None
+
+    def reseed(self, seed) -> None:
+        """A new shuffling stream (e.g. for a branch); the next step starts a freshly shuffled epoch."""
+        self._rng = np.random.default_rng(seed)
+        self._position = self._n
 
     def checkpoint(self) -> dict:
         """Everything a step changes, to undo a chunk of steps that diverged."""

@@ -75,6 +75,7 @@ def build_actions(w) -> None:
     bar = w.menuBar()
     file_menu = bar.addMenu("&File")
     file_menu.addAction(w.actionQuit)
+    w.file_menu = file_menu
     edit = bar.addMenu("&Edit")
     edit.addActions([w.actionUndo, w.actionRedo])
     edit.addSeparator()

@@ -25,6 +25,7 @@ def parse_args(argv):
 
     p = argparse.ArgumentParser(prog="nnstudio", description="See and touch a neural network's weights and biases "
                                 "while it trains.")
+    p.add_argument("project", nargs="?", metavar="FILE.nnstudio", help="a project to open")
     p.add_argument("--dataset", choices=DATASETS, help="the problem to start on (default: circle)")
     p.add_argument("--layers", help="hidden layer sizes, e.g. 4,2 (empty string for none)")
     p.add_argument("--activation", choices=HIDDEN_ACTIVATIONS, help="hidden activation (default: tanh)")
@@ -109,7 +110,7 @@ def main(argv=None) -> int:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
         from .screenshot import take_screenshot
 
-        return take_screenshot(spec, args.screenshot, args.steps, args.size)
+        return take_screenshot(spec, args.screenshot, args.steps, args.size, project=args.project)
     problem = display_problem()
     if problem:
         print(problem, file=sys.stderr)
@@ -122,6 +123,9 @@ def main(argv=None) -> int:
     app.setApplicationName("nnstudio")
     window = MainWindow(spec)
     window.show()
+    window.files.start_session()  # offers to recover what a crashed session autosaved
+    if args.project:
+        window.files.open(args.project)
     return app.exec()
 
 

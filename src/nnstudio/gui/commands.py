@@ -34,3 +34,17 @@ class EditParameterCommand(QUndoCommand):
         self.new = other.new
         self._update_text()
         return True
+
+
+class SetParametersCommand(QUndoCommand):
+    """All parameters at once (an imported weight file): one undo step."""
+
+    def __init__(self, apply, old, new, what: str):
+        super().__init__(f"set all parameters ({what})")
+        self._apply, self.old, self.new = apply, old, new
+
+    def redo(self):
+        self._apply(self.new)
+
+    def undo(self):
+        self._apply(self.old)

@@ -11,6 +11,7 @@ from PySide6.QtCore import QPoint, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QScrollArea, QSplitter, QUndoView
 
+from .. import __version__
 from ..engine import ParamRef, feature_transform
 from ..engine.refs import ref_from_index
 from ..training.problem import COLUMNS, PIXELS, ProblemSpec, build_network
@@ -19,7 +20,9 @@ from ..training.trainer import Trainer
 from .actions import SPEEDS, build_actions
 from .commands import EditParameterCommand
 from .controls import ControlPanel
+from .files import FileController
 from .inside import InsideController
+from .interop import InteropController
 from .loss_plot import LossPlot
 from .network_view import NetworkView
 from .output_view import OutputView
@@ -62,6 +65,8 @@ class MainWindow(QMainWindow):
         self._layout()
         build_actions(self)
         self.inside = InsideController(self)
+        self.files = FileController(self)
+        self.interop = InteropController(self)
         self._restore_settings()
         self._connect()
         self.set_speed_index(self.speed_slider.value())
@@ -149,6 +154,66 @@ class MainWindow(QMainWindow):
         old = self.value(ref)
         self.undo_stack.push(EditParameterCommand(self._apply_parameter, ref, self.parameter_index(ref), old, value))
 
+    # ---- whole projects ------------------------------------------------------------------------
+    def current_project(self, timeout: float = 10.0):
+        """Everything open, as a Project: the trainer sends its full state (optimizer, losses, history)."""
+        from ..io.project import Project
+
+        snap = self.request_export(timeout)
+        spec, export = snap.spec, snap.export
+        custom = spec.custom
+        return Project(
+            spec=spec, params=np.array(snap.params), optimizer=export["optimizer"], step=snap.step,
+            epoch=snap.epoch, losses=export["losses"], evaluations=list(export["evaluations"]),
+            custom_data=None if custom is None else {"X": custom.X, "y": custom.y,
+                                                     "classification": custom.classification, "name": custom.name},
+            history=export.get("history"), meta={"app_version": __version__},
+        )
+
+    def request_export(self, timeout: float):
+        """Ask the trainer for its full state and wait (showing snapshots meanwhile) until it arrives."""
+        import time
+
+        from PySide6.QtCore import QCoreApplication
+
+        self._export = None
+        self.trainer.export_state()
+        end = time.monotonic() + timeout
+        while self._export is None:
+            if time.monotonic() > end:
+                raise TimeoutError("the trainer did not answer in time")
+            self._poll()
+            QCoreApplication.processEvents()
+            time.sleep(0.002)
+        return self._export
+
+    def load_project(self, project) -> None:
+        """Replace what is open by a project (the trainer rebuilds; the window follows its snapshots)."""
+        self._pause_ui()
+        self.trainer.load_state(project)
+        self._wait_for(lambda s: s.spec == project.spec and s.step == project.step and s.params is not None
+                       and np.array_equal(s.params, project.params))
+
+    def load_spec(self, spec: ProblemSpec) -> None:
+        """Start again on a setup (File → New)."""
+        self._pause_ui()
+        self.trainer.new(spec)
+        generation = self._snapshot.generation
+        self._wait_for(lambda s: s.generation != generation)
+
+    def _wait_for(self, done, timeout: float = 10.0) -> None:
+        import time
+
+        from PySide6.QtCore import QCoreApplication
+
+        end = time.monotonic() + timeout
+        while not (self._snapshot is not None and done(self._snapshot)):
+            if time.monotonic() > end:
+                raise TimeoutError("the trainer did not answer in time")
+            self._poll()
+            QCoreApplication.processEvents()
+            time.sleep(0.002)
+
     def set_health_summary(self, alerts) -> None:
         errors = sum(a.severity == "error" for a in alerts)
         text = "healthy" if not alerts else f"{len(alerts)} health alert{'s' if len(alerts) > 1 else ''}"
@@ -203,6 +268,8 @@ class MainWindow(QMainWindow):
             self._apply(snap)
 
     def _apply(self, snap):
+        if getattr(snap, "export", None) is not None:
+            self._export = snap
         if snap.generation != self._generation or snap.spec.network_config() != self._view_spec_config:
             self._new_structure(snap)
         elif snap.data is not self._data:
@@ -231,6 +298,7 @@ class MainWindow(QMainWindow):
         if snap.spec != self.controls.spec():
             self.controls.set_spec(snap.spec)
         self.inside.snapshot_applied(snap)
+        self.files.snapshot_applied(snap)
         self.snapshotApplied.emit(snap)
 
     _view_spec_config = None
@@ -308,6 +376,13 @@ class MainWindow(QMainWindow):
             self._resume_after_edit = False
             self.trainer.play()
 
+    def apply_all_parameters(self, flat) -> None:
+        """Every parameter at once (an import and its undo): the trainer sets them; the canvas shows them now."""
+        self.trainer.set_params(flat)
+        params = np.array(flat, dtype=np.float64)
+        params.setflags(write=False)
+        self._show_params(params)
+
     def _apply_parameter(self, index: int, value: float):
         """What an edit and its undo do: the trainer sets it between two steps; the canvas shows it at once."""
         self.trainer.set_parameter(index, value)
@@ -318,6 +393,10 @@ class MainWindow(QMainWindow):
 
     # ---- closing -----------------------------------------------------------------------------
     def closeEvent(self, event):
+        if not self.files.confirm_discard():
+            event.ignore()
+            return
+        self.files.end_session()
         self._timer.stop()
         self._output_timer.stop()
         self.trainer.close()

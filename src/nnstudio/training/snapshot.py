@@ -41,6 +41,14 @@ class Snapshot:
     update: np.ndarray | None = None
     last_batch: np.ndarray | None = None
     next_batch: np.ndarray | None = None
+    # Rewinding: ``params`` show the recorded step ``viewing`` (None: the live state) while step, epoch and
+    # losses stay live. ``branch`` bumps when training resumes from an earlier step (the losses after that
+    # step were dropped: the GUI dims the old curve and starts a new one at first_step). ``history`` holds
+    # History.to_arrays() in the snapshot answering export_history.
+    viewing: int | None = None
+    branch: int = 0
+    history: dict | None = None
+    export: dict | None = None  # answer to export_state: optimizer state, all losses and evaluations, history
 
     @property
     def first_step(self) -> int:
@@ -49,7 +57,7 @@ class Snapshot:
 
     def after(self, earlier: Snapshot) -> Snapshot:
         """This snapshot carrying an undelivered earlier one's losses, evaluations and edits."""
-        if earlier.generation != self.generation:
+        if earlier.generation != self.generation or earlier.branch != self.branch:
             return self
         return replace(
             self,
@@ -57,6 +65,7 @@ class Snapshot:
             evaluations=earlier.evaluations + self.evaluations,
             edits=earlier.edits + self.edits,
             message=self.message or earlier.message,
+            history=self.history if self.history is not None else earlier.history,
         )
 
 

@@ -5,6 +5,9 @@ play, pause, step, reset, rebuild); the trainer applies them between steps, trai
 milliseconds, and publishes immutable snapshots at most ~60 times a second. Paused, the thread blocks on
 its queue and uses no CPU. ``Trainer(spec, threaded=False)`` does the same work in the caller's thread,
 which keeps unit tests deterministic.
+
+Every trained step's parameters go into a ``History`` (the loop records them inside its hot loop), so the
+GUI can look at any earlier step (``seek``) and branch from it (``resume_from``).
 """
 
 from __future__ import annotations
@@ -16,8 +19,11 @@ import time
 
 import numpy as np
 
+from ..engine.loop import recorded_state_names
+from .history import History
 from .problem import ProblemSpec, build_loop, build_network, make_data, make_optimizer_for
 from .snapshot import Edit, Mailbox, Snapshot
+from .state import export_state, load_state
 
 FRAME_HZ = 60.0
 CHUNK_SECONDS = 0.006  # long enough to amortise per-chunk work, short enough that edits land at once
@@ -55,6 +61,22 @@ class TrainerCommands:
     def regenerate(self, data_seed: int):
         self.submit("regenerate", int(data_seed))
 
+    def export_state(self):
+        """Publish (pinned) a snapshot whose ``export`` holds the optimizer state, every loss and the history."""
+        self.submit("export_state")
+
+    def load_state(self, project):
+        """Replace everything by a Project's state (a new generation)."""
+        self.submit("load_state", project)
+
+    def new(self, spec: ProblemSpec):
+        """Start again on ``spec``: fresh data and network (a new generation)."""
+        self.submit("new", spec)
+
+    def set_params(self, flat):
+        """All parameters at once (an imported weight file)."""
+        self.submit("set_params", np.asarray(flat, dtype=np.float64))
+
     def set_speed(self, steps_per_frame: int | None):
         """Steps per displayed frame (~60 frames a second); None trains as fast as the machine goes."""
         self.submit("speed", steps_per_frame)
@@ -63,10 +85,24 @@ class TrainerCommands:
         """Put gradients, updates and mini-batch indices into the snapshots (costs a copy per snapshot)."""
         self.submit("details", bool(on))
 
+    def seek(self, step: int):
+        """Pause and show the recorded parameters at the latest recorded step ≤ `step` (snapshot.viewing).
+
+        The live state is unchanged; play or step returns to it, and seeking the live step (or beyond) too."""
+        self.submit("seek", int(step))
+
+    def resume_from(self, step: int):
+        """Branch: train on from the recorded state at the latest recorded step ≤ `step`; later steps are dropped."""
+        self.submit("resume_from", int(step))
+
+    def export_history(self):
+        """Publish a pinned snapshot whose ``history`` holds History.to_arrays() (for a project file)."""
+        self.submit("export_history")
+
 
 class Trainer(TrainerCommands):
     def __init__(self, spec: ProblemSpec | None = None, *, threaded: bool = True, loop_seed: int = 0,
-                 commands=None, mailbox=None, idle_check=None):
+                 commands=None, mailbox=None, idle_check=None, history_cap: int | None = 200_000_000):
         # A trainer process passes its inter-process queue and a mailbox that sends snapshots back.
         self._commands = commands if commands is not None else queue.SimpleQueue()
         self.mailbox = mailbox if mailbox is not None else Mailbox()
@@ -85,6 +121,10 @@ class Trainer(TrainerCommands):
         self._published_losses = 0
         self._published_evaluations = 0
         self._details = False
+        self._history_cap = history_cap  # bytes the step history may take; None or 0 records none
+        self.history: History | None = None
+        self._viewing: int | None = None  # the recorded step the snapshots show instead of the live state
+        self._branch = 0
         self._build(spec or ProblemSpec())
         self._publish()
         self._thread = None
@@ -164,6 +204,7 @@ class Trainer(TrainerCommands):
             self._stopping = True
             self._running = False
         elif name == "play":
+            self._back_to_live()
             self._running = True
             self._play_started = time.perf_counter()
             self._play_steps = 0
@@ -173,23 +214,29 @@ class Trainer(TrainerCommands):
             self._publish()
         elif name == "step":
             self._running = False
+            self._back_to_live()
             self._train_chunk(args[0])
             self._publish()
         elif name == "step_epoch":
             self._running = False
+            self._back_to_live()
             self._train_chunk(loop.steps_to_epoch_end())
             self._publish()
         elif name == "set_parameter":
             index, value = args
             if math.isfinite(value):
+                if self._viewing is not None:
+                    self._resume(self._viewing)  # an edit at a past step branches from there
                 old = self.network.set_parameter(index, value)
                 self._pending_edits.append(Edit(loop.step_count, index, old, value))
+                self._record_live()
         elif name == "reset":
             seed = args[0] if args[0] is not None else self.spec.seed
             self.spec = self.spec.replace(seed=seed)
             self.network.reinitialize(seed)
             loop.optimizer = make_optimizer_for(self.spec)
             loop.restart()
+            self._new_history()
             self._new_generation(f"Network re-initialised (seed {seed}).")
         elif name == "set_spec":
             self._set_spec(args[0])
@@ -198,6 +245,44 @@ class Trainer(TrainerCommands):
         elif name == "details":
             self._details = args[0]
             self._publish()
+        elif name == "seek":
+            self._running = False
+            if self.history is None:
+                self._pending_message = "The step history is off."
+            else:
+                step = self.history.nearest(args[0])
+                self._viewing = step if step < loop.step_count else None
+            self._publish()
+        elif name == "resume_from":
+            if self.history is None:
+                self._pending_message = "The step history is off."
+                self._publish()
+            else:
+                self._resume(args[0])
+        elif name == "export_history":
+            if self.history is None:
+                self._pending_message = "The step history is off."
+            self._publish(pinned=True, history=None if self.history is None else self.history.to_arrays())
+        elif name == "export_state":
+            self._publish(pinned=True, export=export_state(self))
+        elif name == "load_state":
+            self._running = False
+            load_state(self, args[0])
+            self._new_generation("Opened the project.")
+        elif name == "new":
+            self._running = False
+            self._build(args[0])
+            self._new_generation("A new project.")
+        elif name == "set_params":
+            flat = np.asarray(args[0], dtype=np.float64)
+            if flat.shape == (self.network.n_params,) and np.all(np.isfinite(flat)):
+                self._back_to_live()
+                self.network.set_flat_parameters(flat)
+                self._record_live()
+                self._publish(pinned=True)
+            else:
+                self._pending_message = "Not applied: the parameters do not fit this network."
+                self._publish()
         elif name == "speed":
             self._steps_per_frame = args[0]
             self._play_started = time.perf_counter()
@@ -224,6 +309,9 @@ class Trainer(TrainerCommands):
             loop.loss = spec.resolved_loss
         if spec.optimizer != old.optimizer:
             loop.optimizer = make_optimizer_for(spec)
+            if self.history is not None:  # the recorded states belong to the old optimizer
+                self.history.reset_state(len(recorded_state_names(loop.optimizer)) * self.network.n_params)
+                self._record_live()
         else:
             loop.optimizer.learning_rate = spec.learning_rate
         loop.batch_size = spec.batch_size
@@ -237,9 +325,77 @@ class Trainer(TrainerCommands):
         self.data = make_data(spec)
         self.network = build_network(spec)
         self.loop = build_loop(spec, self.network, self.data, self._loop_seed)
+        self._new_history()
+
+    # ---- history ---------------------------------------------------------------------------------
+    def _new_history(self) -> None:
+        """A fresh History (the loop records into it), holding the current state as its first row."""
+        self._viewing = None
+        if not self._history_cap:
+            self.history = self.loop.recorder = None
+            return
+        n = self.network.n_params
+        self.history = History(n, len(recorded_state_names(self.loop.optimizer)) * n, self._history_cap)
+        self.loop.recorder = self.history
+        self._record_live()
+
+    def _record_live(self) -> None:
+        """(Re)record the live state as the current step's row (after an edit, a restore, a new optimizer)."""
+        if self.history is None:
+            return
+        loop = self.loop
+        opt = loop.optimizer
+        arrays = opt.state_arrays()  # empty while the optimizer has not stepped: a fresh start
+        names = recorded_state_names(opt)
+        state = None
+        if names:
+            n = self.network.n_params
+            state = np.concatenate([arrays[a].ravel() for a in names]) if arrays else np.zeros(len(names) * n)
+        self.history.record(loop.step_count, self.network.flat_parameters(), state, epoch=loop.epoch,
+                            iterations=opt.iterations if arrays or not names else 0)
+
+    def _back_to_live(self) -> None:
+        if self._viewing is not None:
+            self._viewing = None
+            self._publish()
+
+    def _resume(self, step: int) -> None:
+        """Branch from the recorded state at nearest(step): restore it, drop the later steps, reshuffle."""
+        h, loop = self.history, self.loop
+        v = h.nearest(step)
+        if v >= loop.step_count:
+            self._viewing = None
+            self._publish()
+            return
+        self._publish(pinned=True)  # the old branch's last losses reach the GUI before they are dropped
+        n = self.network.n_params
+        names = recorded_state_names(loop.optimizer)
+        iterations, state = h.iterations_at(v), h.state_at(v)
+        if iterations <= 0 or (names and (state is None or state.size != len(names) * n)):
+            optimizer = (-1, 0, {})  # unknown (or fresh) there: the optimizer starts afresh
+        else:
+            optimizer = (n, iterations, {a: state[i * n : (i + 1) * n] for i, a in enumerate(names)})
+        loop.restore({
+            "params": h.params_at(v),
+            "optimizer": optimizer,
+            "step_count": v,
+            "epoch": h.epoch_at(v),
+            "n_losses": len(loop.losses) - (loop.step_count - v),
+            "n_evaluations": sum(1 for e in loop.evaluations if e.step <= v),
+        })
+        loop.reseed([v] if self._loop_seed is None else [self._loop_seed, v])
+        h.truncate_after(v)
+        self._viewing = None
+        self._branch += 1
+        self._published_losses = len(loop.losses)
+        self._published_evaluations = len(loop.evaluations)
+        self._pending_message = f"Resumed from step {v:,}: a new branch (the later steps were dropped)."
+        self._publish()
 
     def _new_generation(self, message: str) -> None:
         self._generation += 1
+        self._branch = 0
+        self._viewing = None
         self._published_losses = 0
         self._published_evaluations = 0
         self._pending_edits.clear()
@@ -268,6 +424,7 @@ class Trainer(TrainerCommands):
         if not np.all(np.isfinite(losses)):
             bad = int(np.argmax(~np.isfinite(losses)))
             self.loop.restore(checkpoint)
+            self._record_live()  # the history got the diverged rows too
             self._running = False
             self._pending_message = (
                 f"Training diverged: the loss became {losses[bad]} at step {checkpoint['step_count'] + bad + 1} "
@@ -276,17 +433,18 @@ class Trainer(TrainerCommands):
             )
             self._publish()
 
-    def _publish(self, pinned: bool = False) -> None:
+    def _publish(self, pinned: bool = False, history: dict | None = None, export: dict | None = None) -> None:
         loop = self.loop
         all_losses = loop.losses.array()
-        params = self.network.flat_parameters()
+        viewing = self._viewing
+        params = self.network.flat_parameters() if viewing is None else self.history.params_at(viewing)
         params.setflags(write=False)
         losses = all_losses[self._published_losses :].copy()
         evaluations = tuple(loop.evaluations[self._published_evaluations :])
         self._published_losses = len(all_losses)
         self._published_evaluations = len(loop.evaluations)
         details = {}
-        if self._details:
+        if self._details and viewing is None:  # the live step's details would not match a past step's parameters
             stepped = loop.last_batch is not None
             details = {
                 "grads": self.network._grads.copy() if stepped else None,
@@ -297,6 +455,7 @@ class Trainer(TrainerCommands):
         snap = Snapshot(
             params, loop.step_count, loop.epoch, losses, evaluations, tuple(self._pending_edits), self._running,
             self._generation, self.spec, self.data, self._pending_message, pinned, **details,
+            viewing=viewing, branch=self._branch, history=history, export=export,
         )
         self._pending_edits = []
         self._pending_message = None
