@@ -12,20 +12,22 @@ from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QScrollArea, QSplitter, QUndoView
 
 from .. import __version__
-from ..engine import ParamRef, feature_transform
+from ..engine import ParamRef
 from ..engine.refs import ref_from_index
-from ..training.problem import COLUMNS, PIXELS, ProblemSpec, build_network
+from ..training.problem import COLUMNS, PIXELS, ProblemSpec, build_network, features_of
 from ..training.remote import RemoteTrainer
 from ..training.trainer import Trainer
 from .actions import SPEEDS, build_actions
 from .commands import EditParameterCommand
 from .controls import ControlPanel
+from .data_controller import DataController
 from .files import FileController
 from .inside import InsideController
 from .interop import InteropController
 from .loss_plot import LossPlot
 from .network_view import NetworkView
 from .output_view import OutputView
+from .timeline import TimelineController
 from .value_editor import ValueEditor
 
 OUTPUT_REFRESH_MS = 25  # the costliest view, redrawn at 40 Hz at most: live, and leaves CPU to the trainer
@@ -67,6 +69,8 @@ class MainWindow(QMainWindow):
         self.inside = InsideController(self)
         self.files = FileController(self)
         self.interop = InteropController(self)
+        self.timeline = TimelineController(self)
+        self.data_tools = DataController(self)
         self._restore_settings()
         self._connect()
         self.set_speed_index(self.speed_slider.value())
@@ -268,6 +272,7 @@ class MainWindow(QMainWindow):
             self._apply(snap)
 
     def _apply(self, snap):
+        self.timeline.before_apply(snap)
         if getattr(snap, "export", None) is not None:
             self._export = snap
         if snap.generation != self._generation or snap.spec.network_config() != self._view_spec_config:
@@ -299,6 +304,7 @@ class MainWindow(QMainWindow):
             self.controls.set_spec(snap.spec)
         self.inside.snapshot_applied(snap)
         self.files.snapshot_applied(snap)
+        self.timeline.snapshot_applied(snap)
         self.snapshotApplied.emit(snap)
 
     _view_spec_config = None
@@ -322,7 +328,7 @@ class MainWindow(QMainWindow):
         self.output_view.set_problem(d.X_train, d.y_train, d.X_test, d.y_test, classification=spec.classification,
                                      n_classes=max(2, spec.n_outputs))
         net, features = self._view_net, spec.features
-        self.output_view.set_predictor(lambda X: net.predict(feature_transform(X, features)))
+        self.output_view.set_predictor(lambda X: net.predict(features_of(X, features)))
 
     def _show_params(self, params):
         self._params = params
