@@ -3,6 +3,10 @@
 Every value is kept (a ``LossLog``), but the curve drawn is at most ``MAX_DRAWN`` per-bucket means. The
 buckets are kept incrementally, so a redraw costs the new values plus ~2,000 points, not the whole history;
 appends only mark the plot dirty and a single-shot timer redraws at most ``1000 / REDRAW_MS`` times a second.
+
+Rewinding: a click on the plot emits ``stepClicked``; ``set_viewing`` marks the step shown with a vertical line;
+``start_branch`` keeps the curve so far as a dimmed "earlier branch" and continues the live curve from the
+branch point.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from collections import deque
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from nnstudio.engine.loop import LossLog
@@ -23,6 +27,8 @@ REDRAW_MS = 50
 MAX_MARKERS = 300
 # Per-step mini-batch loss is noisy: a mid grey keeps it from drowning the test curve and the markers.
 TRAIN_COLOR, TEST_COLOR, MARKER_COLOR = "#808080", "#f59322", "#0877bd"
+BRANCH_COLOR, VIEWING_COLOR = "#d4d4d4", "#c2185b"
+MAX_BRANCHES = 20  # dimmed earlier-branch curves kept (the oldest go first)
 
 
 class _Buckets:
@@ -83,6 +89,8 @@ class _Buckets:
 
 
 class LossPlot(QWidget):
+    stepClicked = Signal(int)  # a click on the plot: the step under the mouse (rounded, ≥ 0)
+
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self._log = LossLog()
@@ -92,6 +100,7 @@ class LossPlot(QWidget):
         self._markers: deque = deque()
         self._classification = False
         self._log_scale = False
+        self._branches: list[tuple[np.ndarray, np.ndarray, pg.PlotDataItem]] = []  # (steps, losses, item)
 
         self.plot = pg.PlotWidget(background="w")
         item = self.plot.getPlotItem()
@@ -106,6 +115,11 @@ class LossPlot(QWidget):
         self.train_item = item.plot(pen=pg.mkPen(TRAIN_COLOR, width=1), name="train loss")
         self.test_item = item.plot(pen=pg.mkPen(TEST_COLOR, width=2.5), name="test loss")
         self.test_item.setZValue(5)
+        self._viewing_line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(VIEWING_COLOR, width=2))
+        self._viewing_line.setZValue(10)
+        self._viewing_line.hide()
+        item.addItem(self._viewing_line, ignoreBounds=True)
+        self.plot.scene().sigMouseClicked.connect(self._clicked)
 
         # Accuracy lives in its own ViewBox so it keeps 0-1 on the right while loss auto-ranges (or logs).
         self._acc_view = pg.ViewBox(enableMenu=False)
@@ -131,7 +145,8 @@ class LossPlot(QWidget):
         # end (accuracy near 1) of the curves.
         self._log_box = QCheckBox("log scale")
         self._log_box.toggled.connect(self.set_log_scale)
-        self._loss_legend = QLabel(_legend(("━", TRAIN_COLOR, "train loss"), ("━", TEST_COLOR, "test loss")))
+        self._loss_legend = QLabel()
+        self._update_loss_legend()
         self._acc_legend = QLabel(_legend(("╍", TRAIN_COLOR, "train acc"), ("╍", TEST_COLOR, "test acc")))
         row = QHBoxLayout()
         row.setContentsMargins(4, 0, 4, 0)
@@ -213,6 +228,8 @@ class LossPlot(QWidget):
         return [(line.value(), line.toolTip()) for line in self._markers]
 
     def clear(self) -> None:
+        self.clear_branches()
+        self.set_viewing(None)
         self._log.truncate(0)
         self._buckets.reset()
         self._step0 = 0
@@ -229,6 +246,68 @@ class LossPlot(QWidget):
         rows = [(s, t) for s, t, _, _ in self._evals if not np.isnan(t)]
         data = np.array(rows, dtype=np.float64).reshape(-1, 2)
         return data[:, 0].astype(np.int64), data[:, 1]
+
+    # ---- rewinding and branches ------------------------------------------------------------------
+    def _clicked(self, ev) -> None:
+        if ev.button() != Qt.MouseButton.LeftButton:
+            return
+        vb = self.plot.getPlotItem().getViewBox()
+        pos = ev.scenePos()
+        if not vb.sceneBoundingRect().contains(pos):
+            return
+        self.stepClicked.emit(max(0, int(round(vb.mapSceneToView(pos).x()))))
+
+    def set_viewing(self, step: int | None) -> None:
+        """Mark the step whose parameters are shown (None: the live state, no line)."""
+        if step is None:
+            self._viewing_line.hide()
+        else:
+            self._viewing_line.setValue(step)
+            self._viewing_line.setToolTip(f"viewing step {int(step):,}")
+            self._viewing_line.show()
+
+    def viewing(self) -> int | None:
+        return int(self._viewing_line.value()) if self._viewing_line.isVisible() else None
+
+    def start_branch(self, first_step: int) -> None:
+        """Training went back to ``first_step``: dim the curve so far, continue the live one from there."""
+        first_step = int(first_step)
+        steps, values = self.train_curve()
+        if len(values):
+            buckets = _Buckets(MAX_DRAWN - 2)
+            buckets.update(values)
+            x, y = self._drawable(*buckets.curve(values, self._step0))
+            it = self.plot.getPlotItem().plot(x, y, pen=pg.mkPen(BRANCH_COLOR, width=1))
+            it.setZValue(-10)
+            self._branches.append((steps, values, it))
+            while len(self._branches) > MAX_BRANCHES:
+                self.plot.getPlotItem().removeItem(self._branches.pop(0)[2])
+        if first_step < self._step0:
+            self._log.truncate(0)
+            self._buckets.reset()
+            self._step0 = first_step
+        else:
+            self._log.truncate(min(len(self._log), first_step - self._step0))
+            self._buckets.rewind(len(self._log))
+        while self._evals and self._evals[-1][0] > first_step:
+            self._evals.pop()
+        self._update_loss_legend()
+        self.flush()
+
+    def branch_curves(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(steps, losses) of the dimmed earlier branches, oldest first."""
+        return [(s, v) for s, v, _ in self._branches]
+
+    def clear_branches(self) -> None:
+        while self._branches:
+            self.plot.getPlotItem().removeItem(self._branches.pop()[2])
+        self._update_loss_legend()
+
+    def _update_loss_legend(self) -> None:
+        entries = [("━", TRAIN_COLOR, "train loss"), ("━", TEST_COLOR, "test loss")]
+        if self._branches:
+            entries.append(("━", BRANCH_COLOR, "earlier branch"))
+        self._loss_legend.setText(_legend(*entries))
 
     # ---- drawing ------------------------------------------------------------------------------
     def _schedule(self) -> None:
@@ -284,6 +363,10 @@ class LossPlot(QWidget):
         item = self.plot.getPlotItem()
         item.setLogMode(y=self._log_scale)
         item.getAxis("right").setLogMode(False, False)  # PlotItem logs every axis; accuracy stays linear
+        for steps, values, it in self._branches:
+            buckets = _Buckets(MAX_DRAWN - 2)
+            buckets.update(values)
+            it.setData(*self._drawable(*buckets.curve(values, int(steps[0]) - 1 if len(steps) else 0)))
         self.flush()
 
 
