@@ -128,15 +128,18 @@ def test_play_trains_in_background_while_gui_timer_ticks_and_pause_stops(qtbot, 
     window.actionPlayPause.trigger()
     assert window.actionPlayPause.isChecked()
     qtbot.waitUntil(lambda: window.step_count() > 500, timeout=10000)
-    qtbot.wait(300)
+    started = time.perf_counter()
+    qtbot.wait(1000)
     window.actionPlayPause.trigger()
     qtbot.waitUntil(lambda: not window.snapshot().running)
     timer.stop()
     stopped = window.step_count()
     qtbot.wait(200)
     assert window.step_count() == stopped
-    gaps = np.diff(ticks)
-    assert len(ticks) > 20 and gaps.max() < 0.5  # the GUI kept ticking while training ran
+    during = np.array([t for t in ticks if t >= started])
+    gaps = np.diff(during)
+    # The GUI kept ticking while training ran: 100 ticks in that second on an idle machine; allow a busy one.
+    assert len(during) > 20 and gaps.max() < 0.5
     steps, losses = window.loss_plot.train_curve()
     assert steps.size == stopped  # every step's loss reached the plot
 
