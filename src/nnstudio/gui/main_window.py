@@ -22,6 +22,7 @@ from .commands import EditParameterCommand
 from .controls import ControlPanel
 from .data_controller import DataController
 from .files import FileController
+from .gif_recorder import GifRecorder
 from .inside import InsideController
 from .interop import InteropController
 from .loss_plot import LossPlot
@@ -71,6 +72,7 @@ class MainWindow(QMainWindow):
         self.interop = InteropController(self)
         self.timeline = TimelineController(self)
         self.data_tools = DataController(self)
+        self.gif = GifRecorder(self)
         self._restore_settings()
         self._connect()
         self.set_speed_index(self.speed_slider.value())
