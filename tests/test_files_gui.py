@@ -201,3 +201,23 @@ def test_screenshot_of_a_project_file(tmp_path):
                          capture_output=True, text=True, timeout=120, env=env)
     assert out.returncode == 0, out.stderr
     assert "after 210 steps" in out.stdout and png.stat().st_size > 10000
+
+
+def test_the_step_history_is_saved_only_when_asked(qtbot, tmp_path):
+    from nnstudio.io.project import load_project
+
+    w = open_window(qtbot)
+    train(qtbot, w, 20)
+    assert w.files.actionSaveHistory.isChecked()
+    w.files._save_to(tmp_path / "with.nnstudio")
+    w.files.actionSaveHistory.setChecked(False)
+    w.files._save_to(tmp_path / "without.nnstudio")
+    with_history = load_project(tmp_path / "with.nnstudio").history
+    assert list(with_history["steps"][[0, -1]]) == [0, 20]
+    assert load_project(tmp_path / "without.nnstudio").history is None
+    # Reopened with its history, the timeline can rewind to step 5.
+    w.close()
+    w2 = open_window(qtbot)
+    w2.files.open(tmp_path / "with.nnstudio")
+    w2.trainer.seek(5)
+    qtbot.waitUntil(lambda: w2.snapshot().viewing == 5)

@@ -47,12 +47,20 @@ class FileController(QObject):
         self.actionSave = _action(w, "actionSave", "Save", ["Ctrl+S"], "Save the project", self.save)
         self.actionSaveAs = _action(w, "actionSaveAs", "Save As…", ["Ctrl+Shift+S"], "Save under a new name",
                                     self.save_as)
+        self.actionSaveHistory = _action(w, "actionSaveHistory", "Save step history in projects", [],
+                                         "Keep every step's parameters in the file, to rewind after reopening",
+                                         checkable=True)
+        settings = QSettings("nnstudio", "nnstudio")
+        self.actionSaveHistory.setChecked(settings.value("files/save_history", True, type=bool))
+        self.actionSaveHistory.toggled.connect(
+            lambda on: QSettings("nnstudio", "nnstudio").setValue("files/save_history", on))
         menu = w.file_menu
         first = menu.actions()[0] if menu.actions() else None
         for act in (self.actionNew, self.actionOpen, self.actionSave, self.actionSaveAs):
             menu.insertAction(first, act)
         self.recent_menu = menu.addMenu("Open Recent")
         menu.insertMenu(first, self.recent_menu)
+        menu.insertAction(first, self.actionSaveHistory)
         menu.insertSeparator(first)
         self._fill_recent()
 

@@ -173,7 +173,8 @@ class MainWindow(QMainWindow):
             epoch=snap.epoch, losses=export["losses"], evaluations=list(export["evaluations"]),
             custom_data=None if custom is None else {"X": custom.X, "y": custom.y,
                                                      "classification": custom.classification, "name": custom.name},
-            history=export.get("history"), meta={"app_version": __version__},
+            history=export.get("history") if self.files.actionSaveHistory.isChecked() else None,
+            meta={"app_version": __version__},
         )
 
     def request_export(self, timeout: float):
