@@ -11,7 +11,6 @@ from PySide6.QtCore import QPoint, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QScrollArea, QSplitter, QUndoView
 
-from .. import __version__
 from ..engine import ParamRef
 from ..engine.refs import ref_from_index
 from ..training.problem import COLUMNS, PIXELS, ProblemSpec, build_network, features_of
@@ -28,6 +27,7 @@ from .interop import InteropController
 from .loss_plot import LossPlot
 from .network_view import NetworkView
 from .output_view import OutputView
+from .project_state import ProjectStateMixin
 from .timeline import TimelineController
 from .value_editor import ValueEditor
 
@@ -42,7 +42,7 @@ def make_trainer(spec: ProblemSpec, kind: str):
     raise ValueError(f"trainer must be 'process', 'thread' or 'sync', got {kind!r}")
 
 
-class MainWindow(QMainWindow):
+class MainWindow(ProjectStateMixin, QMainWindow):
     snapshotApplied = Signal(object)  # every Snapshot the window showed, in order
 
     def __init__(self, spec: ProblemSpec | None = None, *, trainer: str = "process"):
@@ -159,67 +159,6 @@ class MainWindow(QMainWindow):
         """An ordinary undoable edit, as if typed in the editor."""
         old = self.value(ref)
         self.undo_stack.push(EditParameterCommand(self._apply_parameter, ref, self.parameter_index(ref), old, value))
-
-    # ---- whole projects ------------------------------------------------------------------------
-    def current_project(self, timeout: float = 10.0):
-        """Everything open, as a Project: the trainer sends its full state (optimizer, losses, history)."""
-        from ..io.project import Project
-
-        snap = self.request_export(timeout)
-        spec, export = snap.spec, snap.export
-        custom = spec.custom
-        return Project(
-            spec=spec, params=np.array(snap.params), optimizer=export["optimizer"], step=snap.step,
-            epoch=snap.epoch, losses=export["losses"], evaluations=list(export["evaluations"]),
-            custom_data=None if custom is None else {"X": custom.X, "y": custom.y,
-                                                     "classification": custom.classification, "name": custom.name},
-            history=export.get("history") if self.files.actionSaveHistory.isChecked() else None,
-            meta={"app_version": __version__},
-        )
-
-    def request_export(self, timeout: float):
-        """Ask the trainer for its full state and wait (showing snapshots meanwhile) until it arrives."""
-        import time
-
-        from PySide6.QtCore import QCoreApplication
-
-        self._export = None
-        self.trainer.export_state()
-        end = time.monotonic() + timeout
-        while self._export is None:
-            if time.monotonic() > end:
-                raise TimeoutError("the trainer did not answer in time")
-            self._poll()
-            QCoreApplication.processEvents()
-            time.sleep(0.002)
-        return self._export
-
-    def load_project(self, project) -> None:
-        """Replace what is open by a project (the trainer rebuilds; the window follows its snapshots)."""
-        self._pause_ui()
-        self.trainer.load_state(project)
-        self._wait_for(lambda s: s.spec == project.spec and s.step == project.step and s.params is not None
-                       and np.array_equal(s.params, project.params))
-
-    def load_spec(self, spec: ProblemSpec) -> None:
-        """Start again on a setup (File → New)."""
-        self._pause_ui()
-        self.trainer.new(spec)
-        generation = self._snapshot.generation
-        self._wait_for(lambda s: s.generation != generation)
-
-    def _wait_for(self, done, timeout: float = 10.0) -> None:
-        import time
-
-        from PySide6.QtCore import QCoreApplication
-
-        end = time.monotonic() + timeout
-        while not (self._snapshot is not None and done(self._snapshot)):
-            if time.monotonic() > end:
-                raise TimeoutError("the trainer did not answer in time")
-            self._poll()
-            QCoreApplication.processEvents()
-            time.sleep(0.002)
 
     def set_health_summary(self, alerts) -> None:
         errors = sum(a.severity == "error" for a in alerts)

@@ -15,9 +15,10 @@ import sys
 import types
 from contextlib import contextmanager
 
+from .commands import TrainerCommands
 from .problem import ProblemSpec
 from .snapshot import Mailbox, Snapshot
-from .trainer import Trainer, TrainerCommands
+from .trainer import Trainer
 
 
 class _Sender:

@@ -20,8 +20,10 @@ import time
 import numpy as np
 
 from ..engine.loop import recorded_state_names
+from .commands import TrainerCommands
 from .history import History
 from .problem import ProblemSpec, build_loop, build_network, make_data, make_optimizer_for
+from .rewind import RewindMixin
 from .snapshot import Edit, Mailbox, Snapshot
 from .state import export_state, load_state
 
@@ -30,77 +32,7 @@ CHUNK_SECONDS = 0.006  # long enough to amortise per-chunk work, short enough th
 PUBLISH_INTERVAL = 1.0 / FRAME_HZ
 
 
-class TrainerCommands:
-    """The commands the GUI sends; a subclass provides ``submit(name, *args)``."""
-
-    def submit(self, name: str, *args) -> None:
-        raise NotImplementedError
-
-    def play(self):
-        self.submit("play")
-
-    def pause(self):
-        self.submit("pause")
-
-    def step(self, n: int = 1):
-        self.submit("step", int(n))
-
-    def step_epoch(self):
-        self.submit("step_epoch")
-
-    def reset(self, seed: int | None = None):
-        self.submit("reset", seed)
-
-    def set_parameter(self, index: int, value: float):
-        self.submit("set_parameter", int(index), float(value))
-
-    def set_spec(self, spec: ProblemSpec):
-        """Apply a changed setup: hyper-parameters in place, data anew, a new network only if its shape changed."""
-        self.submit("set_spec", spec)
-
-    def regenerate(self, data_seed: int):
-        self.submit("regenerate", int(data_seed))
-
-    def export_state(self):
-        """Publish (pinned) a snapshot whose ``export`` holds the optimizer state, every loss and the history."""
-        self.submit("export_state")
-
-    def load_state(self, project):
-        """Replace everything by a Project's state (a new generation)."""
-        self.submit("load_state", project)
-
-    def new(self, spec: ProblemSpec):
-        """Start again on ``spec``: fresh data and network (a new generation)."""
-        self.submit("new", spec)
-
-    def set_params(self, flat):
-        """All parameters at once (an imported weight file)."""
-        self.submit("set_params", np.asarray(flat, dtype=np.float64))
-
-    def set_speed(self, steps_per_frame: int | None):
-        """Steps per displayed frame (~60 frames a second); None trains as fast as the machine goes."""
-        self.submit("speed", steps_per_frame)
-
-    def set_details(self, on: bool):
-        """Put gradients, updates and mini-batch indices into the snapshots (costs a copy per snapshot)."""
-        self.submit("details", bool(on))
-
-    def seek(self, step: int):
-        """Pause and show the recorded parameters at the latest recorded step ≤ `step` (snapshot.viewing).
-
-        The live state is unchanged; play or step returns to it, and seeking the live step (or beyond) too."""
-        self.submit("seek", int(step))
-
-    def resume_from(self, step: int):
-        """Branch: train on from the recorded state at the latest recorded step ≤ `step`; later steps are dropped."""
-        self.submit("resume_from", int(step))
-
-    def export_history(self):
-        """Publish a pinned snapshot whose ``history`` holds History.to_arrays() (for a project file)."""
-        self.submit("export_history")
-
-
-class Trainer(TrainerCommands):
+class Trainer(RewindMixin, TrainerCommands):
     def __init__(self, spec: ProblemSpec | None = None, *, threaded: bool = True, loop_seed: int = 0,
                  commands=None, mailbox=None, idle_check=None, history_cap: int | None = 200_000_000):
         # A trainer process passes its inter-process queue and a mailbox that sends snapshots back.
@@ -326,71 +258,6 @@ class Trainer(TrainerCommands):
         self.network = build_network(spec)
         self.loop = build_loop(spec, self.network, self.data, self._loop_seed)
         self._new_history()
-
-    # ---- history ---------------------------------------------------------------------------------
-    def _new_history(self) -> None:
-        """A fresh History (the loop records into it), holding the current state as its first row."""
-        self._viewing = None
-        if not self._history_cap:
-            self.history = self.loop.recorder = None
-            return
-        n = self.network.n_params
-        self.history = History(n, len(recorded_state_names(self.loop.optimizer)) * n, self._history_cap)
-        self.loop.recorder = self.history
-        self._record_live()
-
-    def _record_live(self) -> None:
-        """(Re)record the live state as the current step's row (after an edit, a restore, a new optimizer)."""
-        if self.history is None:
-            return
-        loop = self.loop
-        opt = loop.optimizer
-        arrays = opt.state_arrays()  # empty while the optimizer has not stepped: a fresh start
-        names = recorded_state_names(opt)
-        state = None
-        if names:
-            n = self.network.n_params
-            state = np.concatenate([arrays[a].ravel() for a in names]) if arrays else np.zeros(len(names) * n)
-        self.history.record(loop.step_count, self.network.flat_parameters(), state, epoch=loop.epoch,
-                            iterations=opt.iterations if arrays or not names else 0)
-
-    def _back_to_live(self) -> None:
-        if self._viewing is not None:
-            self._viewing = None
-            self._publish()
-
-    def _resume(self, step: int) -> None:
-        """Branch from the recorded state at nearest(step): restore it, drop the later steps, reshuffle."""
-        h, loop = self.history, self.loop
-        v = h.nearest(step)
-        if v >= loop.step_count:
-            self._viewing = None
-            self._publish()
-            return
-        self._publish(pinned=True)  # the old branch's last losses reach the GUI before they are dropped
-        n = self.network.n_params
-        names = recorded_state_names(loop.optimizer)
-        iterations, state = h.iterations_at(v), h.state_at(v)
-        if iterations <= 0 or (names and (state is None or state.size != len(names) * n)):
-            optimizer = (-1, 0, {})  # unknown (or fresh) there: the optimizer starts afresh
-        else:
-            optimizer = (n, iterations, {a: state[i * n : (i + 1) * n] for i, a in enumerate(names)})
-        loop.restore({
-            "params": h.params_at(v),
-            "optimizer": optimizer,
-            "step_count": v,
-            "epoch": h.epoch_at(v),
-            "n_losses": len(loop.losses) - (loop.step_count - v),
-            "n_evaluations": sum(1 for e in loop.evaluations if e.step <= v),
-        })
-        loop.reseed([v] if self._loop_seed is None else [self._loop_seed, v])
-        h.truncate_after(v)
-        self._viewing = None
-        self._branch += 1
-        self._published_losses = len(loop.losses)
-        self._published_evaluations = len(loop.evaluations)
-        self._pending_message = f"Resumed from step {v:,}: a new branch (the later steps were dropped)."
-        self._publish()
 
     def _new_generation(self, message: str) -> None:
         self._generation += 1

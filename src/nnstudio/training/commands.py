@@ -1,0 +1,77 @@
+"""The commands the GUI sends a trainer (in a thread, a process, or synchronously)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .problem import ProblemSpec
+
+
+class TrainerCommands:
+    """The commands the GUI sends; a subclass provides ``submit(name, *args)``."""
+
+    def submit(self, name: str, *args) -> None:
+        raise NotImplementedError
+
+    def play(self):
+        self.submit("play")
+
+    def pause(self):
+        self.submit("pause")
+
+    def step(self, n: int = 1):
+        self.submit("step", int(n))
+
+    def step_epoch(self):
+        self.submit("step_epoch")
+
+    def reset(self, seed: int | None = None):
+        self.submit("reset", seed)
+
+    def set_parameter(self, index: int, value: float):
+        self.submit("set_parameter", int(index), float(value))
+
+    def set_spec(self, spec: ProblemSpec):
+        """Apply a changed setup: hyper-parameters in place, data anew, a new network only if its shape changed."""
+        self.submit("set_spec", spec)
+
+    def regenerate(self, data_seed: int):
+        self.submit("regenerate", int(data_seed))
+
+    def export_state(self):
+        """Publish (pinned) a snapshot whose ``export`` holds the optimizer state, every loss and the history."""
+        self.submit("export_state")
+
+    def load_state(self, project):
+        """Replace everything by a Project's state (a new generation)."""
+        self.submit("load_state", project)
+
+    def new(self, spec: ProblemSpec):
+        """Start again on ``spec``: fresh data and network (a new generation)."""
+        self.submit("new", spec)
+
+    def set_params(self, flat):
+        """All parameters at once (an imported weight file)."""
+        self.submit("set_params", np.asarray(flat, dtype=np.float64))
+
+    def set_speed(self, steps_per_frame: int | None):
+        """Steps per displayed frame (~60 frames a second); None trains as fast as the machine goes."""
+        self.submit("speed", steps_per_frame)
+
+    def set_details(self, on: bool):
+        """Put gradients, updates and mini-batch indices into the snapshots (costs a copy per snapshot)."""
+        self.submit("details", bool(on))
+
+    def seek(self, step: int):
+        """Pause and show the recorded parameters at the latest recorded step ≤ `step` (snapshot.viewing).
+
+        The live state is unchanged; play or step returns to it, and seeking the live step (or beyond) too."""
+        self.submit("seek", int(step))
+
+    def resume_from(self, step: int):
+        """Branch: train on from the recorded state at the latest recorded step ≤ `step`; later steps are dropped."""
+        self.submit("resume_from", int(step))
+
+    def export_history(self):
+        """Publish a pinned snapshot whose ``history`` holds History.to_arrays() (for a project file)."""
+        self.submit("export_history")
