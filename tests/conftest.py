@@ -37,3 +37,30 @@ def _answer_unsaved_changes_with_discard(monkeypatch):
 
     monkeypatch.setattr(files.QMessageBox, "question", staticmethod(question))
     yield asked
+
+
+@pytest.fixture
+def open_window(qtbot):
+    """Opens MainWindow(spec) as a user sees it: settings at their defaults, shown, first snapshot applied."""
+    from PySide6.QtCore import QSettings
+
+    from nnstudio.gui import MainWindow
+
+    def open_(spec=None, **kwargs):
+        QSettings("nnstudio", "nnstudio").clear()
+        w = MainWindow(spec, **kwargs)
+        qtbot.addWidget(w)
+        w.show()
+        qtbot.waitExposed(w)
+        qtbot.waitUntil(lambda: w.snapshot() is not None)
+        return w
+
+    return open_
+
+
+@pytest.fixture
+def window(open_window):
+    """The default window (TF Playground's circle, 2-4-2-1), closed after the test."""
+    w = open_window()
+    yield w
+    w.close()

@@ -2,11 +2,10 @@
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF, QSettings, Qt
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QDialog
 
 import nnstudio.gui.data_controller as data_controller
-from nnstudio.gui import MainWindow
 from nnstudio.gui.csv_dialog import PREVIEW_ROWS, CsvImportDialog, guess_classification
 from nnstudio.gui.data_controller import ADD_POINTS_HINT, features_for
 from nnstudio.training.problem import COLUMNS
@@ -123,17 +122,6 @@ def test_choosing_the_target_as_feature_is_an_error_until_undone(dialog, tmp_pat
 # ---- the window --------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def window(qtbot):
-    QSettings("nnstudio", "nnstudio").clear()
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    qtbot.waitUntil(lambda: w.snapshot() is not None)
-    w.set_playing(False)
-    yield w
-    w.close()
 
 
 def fake_dialog(monkeypatch, path, press_ok=True):

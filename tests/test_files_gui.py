@@ -6,25 +6,14 @@ import sys
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 import nnstudio.gui.files as files
 import nnstudio.gui.interop as interop
 from nnstudio.engine import ParamRef
-from nnstudio.gui import MainWindow
 from nnstudio.io.project import save_project
 from nnstudio.training.problem import ProblemSpec
-
-
-def open_window(qtbot, spec=None):
-    QSettings("nnstudio", "nnstudio").clear()
-    w = MainWindow(spec or ProblemSpec())
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    qtbot.waitUntil(lambda: w.snapshot() is not None)
-    return w
 
 
 def train(qtbot, w, n):
@@ -54,9 +43,9 @@ def warnings(monkeypatch):
     return shown
 
 
-def test_save_and_reopen_gives_identical_parameters_and_history(qtbot, tmp_path):
+def test_save_and_reopen_gives_identical_parameters_and_history(qtbot, open_window, tmp_path):
     spec = ProblemSpec(optimizer="adam", learning_rate=0.01)
-    w = open_window(qtbot, spec)
+    w = open_window(spec)
     train(qtbot, w, 120)
     edit(qtbot, w, ParamRef.weight(1, 1, 0), "0.375")
     qtbot.waitUntil(lambda: w.parameters()[2][1, 0] == 0.375)
@@ -68,7 +57,7 @@ def test_save_and_reopen_gives_identical_parameters_and_history(qtbot, tmp_path)
     steps, losses = w.loss_plot.train_curve()
     w.close()
 
-    w2 = open_window(qtbot)
+    w2 = open_window()
     assert w2.files.open(path)
     for a, b in zip(before, w2.parameters()):
         np.testing.assert_array_equal(a, b)
@@ -82,8 +71,8 @@ def test_save_and_reopen_gives_identical_parameters_and_history(qtbot, tmp_path)
     w2.close()
 
 
-def test_a_corrupt_project_changes_nothing(qtbot, tmp_path, warnings):
-    w = open_window(qtbot)
+def test_a_corrupt_project_changes_nothing(qtbot, open_window, tmp_path, warnings):
+    w = open_window()
     train(qtbot, w, 5)
     before = w.parameters()
     bad = tmp_path / "bad.nnstudio"
@@ -95,8 +84,8 @@ def test_a_corrupt_project_changes_nothing(qtbot, tmp_path, warnings):
     assert w.step_count() == 5
 
 
-def test_close_asks_about_unsaved_changes(qtbot, _answer_unsaved_changes_with_discard):
-    w = open_window(qtbot)
+def test_close_asks_about_unsaved_changes(qtbot, open_window, _answer_unsaved_changes_with_discard):
+    w = open_window()
     w.files.guard = True  # as in the app's own window
     train(qtbot, w, 3)
     assert w.isWindowModified()
@@ -104,8 +93,8 @@ def test_close_asks_about_unsaved_changes(qtbot, _answer_unsaved_changes_with_di
     assert _answer_unsaved_changes_with_discard == ["Unsaved changes"]
 
 
-def test_autosave_and_recovery_after_a_crash(qtbot, monkeypatch):
-    w = open_window(qtbot)
+def test_autosave_and_recovery_after_a_crash(qtbot, open_window, monkeypatch):
+    w = open_window()
     w.files.start_session()
     train(qtbot, w, 7)
     assert w.files.autosave() and files.FileController.autosave_path().exists()
@@ -115,7 +104,7 @@ def test_autosave_and_recovery_after_a_crash(qtbot, monkeypatch):
     w.files.guard = False
     w.close()
     monkeypatch.setattr(files.QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.Open))
-    w2 = open_window(qtbot)
+    w2 = open_window()
     w2.files.start_session()
     assert w2.step_count() == 7 and w2.isWindowModified()  # recovered, and not yet saved anywhere
     w2.files.guard = False
@@ -124,14 +113,14 @@ def test_autosave_and_recovery_after_a_crash(qtbot, monkeypatch):
 
 
 @pytest.mark.parametrize("saver", ["save_keras_npz", "save_torch_npz"])
-def test_weights_export_import_round_trip_and_undo(qtbot, tmp_path, saver):
-    w = open_window(qtbot)
+def test_weights_export_import_round_trip_and_undo(qtbot, open_window, tmp_path, saver):
+    w = open_window()
     train(qtbot, w, 30)
     path = tmp_path / "w.npz"
     assert w.interop.export_weights(path, getattr(interop, saver))
     exported = w.parameters()
     w.close()
-    w2 = open_window(qtbot)
+    w2 = open_window()
     original = w2.parameters()
     assert w2.interop.import_weights(path)
     qtbot.waitUntil(lambda: np.array_equal(w2.snapshot().params, np.concatenate(
@@ -142,13 +131,13 @@ def test_weights_export_import_round_trip_and_undo(qtbot, tmp_path, saver):
     qtbot.waitUntil(lambda: np.array_equal(w2.parameters()[0], original[0]))
 
 
-def test_import_adopts_the_files_architecture_when_asked(qtbot, tmp_path, warnings):
-    src = open_window(qtbot, ProblemSpec(hidden=(6,)))
+def test_import_adopts_the_files_architecture_when_asked(qtbot, open_window, tmp_path, warnings):
+    src = open_window(ProblemSpec(hidden=(6,)))
     path = tmp_path / "w.npz"
     src.interop.export_weights(path)
     W = src.parameters()
     src.close()
-    w = open_window(qtbot)
+    w = open_window()
     assert not w.interop.import_weights(path, adopt=False)
     assert w.snapshot().spec.sizes == [2, 4, 2, 1]
     assert w.interop.import_weights(path, adopt=True)
@@ -159,8 +148,8 @@ def test_import_adopts_the_files_architecture_when_asked(qtbot, tmp_path, warnin
     assert warnings
 
 
-def test_exported_numpy_script_prints_the_networks_predictions(qtbot, tmp_path):
-    w = open_window(qtbot)
+def test_exported_numpy_script_prints_the_networks_predictions(qtbot, open_window, tmp_path):
+    w = open_window()
     train(qtbot, w, 40)
     script = tmp_path / "net.py"
     assert w.interop.export_script("numpy", script)
@@ -173,8 +162,8 @@ def test_exported_numpy_script_prints_the_networks_predictions(qtbot, tmp_path):
     np.testing.assert_allclose(numbers[-len(expected):], expected, rtol=1e-12)
 
 
-def test_exports_of_canvas_losses_and_data(qtbot, tmp_path):
-    w = open_window(qtbot)
+def test_exports_of_canvas_losses_and_data(qtbot, open_window, tmp_path):
+    w = open_window()
     train(qtbot, w, 60)
     assert w.interop.export_canvas(tmp_path / "net.png") and (tmp_path / "net.png").stat().st_size > 1000
     assert w.interop.export_canvas(tmp_path / "net.svg")
@@ -203,10 +192,10 @@ def test_screenshot_of_a_project_file(tmp_path):
     assert "after 210 steps" in out.stdout and png.stat().st_size > 10000
 
 
-def test_the_step_history_is_saved_only_when_asked(qtbot, tmp_path):
+def test_the_step_history_is_saved_only_when_asked(qtbot, open_window, tmp_path):
     from nnstudio.io.project import load_project
 
-    w = open_window(qtbot)
+    w = open_window()
     train(qtbot, w, 20)
     assert w.files.actionSaveHistory.isChecked()
     w.files._save_to(tmp_path / "with.nnstudio")
@@ -217,7 +206,7 @@ def test_the_step_history_is_saved_only_when_asked(qtbot, tmp_path):
     assert load_project(tmp_path / "without.nnstudio").history is None
     # Reopened with its history, the timeline can rewind to step 5.
     w.close()
-    w2 = open_window(qtbot)
+    w2 = open_window()
     w2.files.open(tmp_path / "with.nnstudio")
     w2.trainer.seek(5)
     qtbot.waitUntil(lambda: w2.snapshot().viewing == 5)

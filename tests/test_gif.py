@@ -2,26 +2,18 @@
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QProgressDialog
-
-from nnstudio.gui import MainWindow
 
 PIL = pytest.importorskip("PIL.Image")
 
 
 @pytest.fixture
-def window(qtbot):
-    QSettings("nnstudio", "nnstudio").clear()
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    qtbot.waitUntil(lambda: w.snapshot() is not None)
-    w.trainer.step(400)
-    qtbot.waitUntil(lambda: w.step_count() == 400, timeout=10000)
-    yield w
-    w.close()
+def window(window, qtbot):
+    """The default window after 400 steps, so there is history to replay."""
+    window.trainer.step(400)
+    qtbot.waitUntil(lambda: window.step_count() == 400, timeout=10000)
+    return window
 
 
 def test_gif_frames_replay_the_steps_and_the_window_returns_to_live(qtbot, window, tmp_path):

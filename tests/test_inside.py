@@ -2,30 +2,12 @@
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF, QSettings, Qt, QTimer
+from PySide6.QtCore import QPointF, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from nnstudio.engine import Network, ParamRef
-from nnstudio.gui import MainWindow
 from nnstudio.gui.math_card import fmt
 from nnstudio.training.problem import ProblemSpec, digits_preset
-
-
-def open_window(qtbot, spec=None):
-    QSettings("nnstudio", "nnstudio").clear()
-    w = MainWindow(spec or ProblemSpec())
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    qtbot.waitUntil(lambda: w.snapshot() is not None)
-    return w
-
-
-@pytest.fixture
-def window(qtbot):
-    w = open_window(qtbot)
-    yield w
-    w.close()
 
 
 def engine_net(window):
@@ -125,8 +107,8 @@ def test_sub_steps_run_forward_backward_update_in_order(qtbot, window):
     assert subs.phase == "forward"  # and round again
 
 
-def test_huge_learning_rate_auto_pauses_and_reverts_to_finite_parameters(qtbot):
-    w = open_window(qtbot, ProblemSpec(dataset="reg-plane", activation="relu", hidden=(8, 8), learning_rate=3.0,
+def test_huge_learning_rate_auto_pauses_and_reverts_to_finite_parameters(qtbot, open_window):
+    w = open_window(ProblemSpec(dataset="reg-plane", activation="relu", hidden=(8, 8), learning_rate=3.0,
                                        seed=3))
     combo = w.controls.learning_rate
     combo.setCurrentIndex(combo.findData(10.0))
@@ -198,8 +180,8 @@ def test_thumbnails_hover_map_health_and_weights_over_time(qtbot, window):
     assert window.health_label.text().endswith(("healthy", "alert", "alerts"))
 
 
-def test_digits_learn_above_90_percent_and_show_pixel_weights(qtbot):
-    w = open_window(qtbot, digits_preset(ProblemSpec()))
+def test_digits_learn_above_90_percent_and_show_pixel_weights(qtbot, open_window):
+    w = open_window(digits_preset(ProblemSpec()))
     assert w.snapshot().spec.sizes == [64, 32, 10]
     w.actionPlayPause.trigger()
     qtbot.waitUntil(lambda: any((e.test_accuracy or 0) > 0.9 for e in w.inside.evaluations), timeout=60000)
@@ -218,8 +200,8 @@ def test_digits_learn_above_90_percent_and_show_pixel_weights(qtbot):
     w.close()
 
 
-def test_dead_relu_is_flagged_on_the_canvas_and_in_the_health_list(qtbot):
-    w = open_window(qtbot, ProblemSpec(activation="relu"))
+def test_dead_relu_is_flagged_on_the_canvas_and_in_the_health_list(qtbot, open_window):
+    w = open_window(ProblemSpec(activation="relu"))
     view = w.network_view
     qtbot.mouseClick(view.mouse_target(), Qt.LeftButton, pos=view.bias_point(0, 2))
     qtbot.waitUntil(lambda: w.editor.is_open())

@@ -13,18 +13,6 @@ from nnstudio.gui import MainWindow
 from nnstudio.training.problem import ProblemSpec
 
 
-@pytest.fixture
-def window(qtbot):
-    QSettings("nnstudio", "nnstudio").clear()  # each test starts from the defaults
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    qtbot.waitUntil(lambda: w.snapshot() is not None)
-    yield w
-    w.close()
-
-
 def click_param(qtbot, window, point):
     qtbot.mouseClick(window.network_view.mouse_target(), Qt.LeftButton, pos=point)
     qtbot.waitUntil(lambda: window.editor.is_open() and QApplication.focusWidget() is window.editor)

@@ -3,25 +3,11 @@
 import time
 
 import numpy as np
-import pytest
-from PySide6.QtCore import QPointF, QSettings, Qt
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QApplication, QSlider, QToolBar
 
 from nnstudio.engine import ParamRef
-from nnstudio.gui import MainWindow
 from nnstudio.gui.loss_plot import LossPlot
-
-
-@pytest.fixture
-def window(qtbot):
-    QSettings("nnstudio", "nnstudio").clear()
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    qtbot.waitUntil(lambda: w.snapshot() is not None)
-    yield w
-    w.close()
 
 
 def train_to(qtbot, window, n):
