@@ -279,3 +279,28 @@ def test_the_hint_action_explains_the_clicks(window, monkeypatch):
     window.data_tools.actionAddPointsHelp.trigger()
     assert told == [ADD_POINTS_HINT]
     assert ADD_POINTS_HINT in window.output_view.plot.toolTip()
+
+
+def test_clear_points_gives_an_empty_plane_that_trains_once_both_classes_are_drawn(qtbot, window):
+    viewport = window.output_view.plot.viewport()
+    assert window.data_tools.actionClearAllPoints.isEnabled()
+    window.data_tools.actionClearAllPoints.trigger()
+    assert len(window.output_view.train_points.data) == 0  # the plane is empty
+    # Play and Step wait until there is something to learn.
+    window.actionPlayPause.trigger()
+    assert not window.actionPlayPause.isChecked() and "Add a point of each class" in window.statusBar().currentMessage()
+    qtbot.keyClick(window.network_view, Qt.Key_Right)
+    qtbot.wait(100)
+    assert window.step_count() == 0
+    before = window.parameters()
+    qtbot.mouseClick(viewport, Qt.LeftButton, Qt.ShiftModifier, pixel_of(window, 2.0, 2.0))
+    assert len(window.output_view.train_points.data) == 1 and window.snapshot().spec.dataset == "circle"
+    qtbot.mouseClick(viewport, Qt.LeftButton, Qt.ControlModifier, pixel_of(window, -2.0, -2.0))
+    qtbot.waitUntil(lambda: window.snapshot().spec.dataset == "custom")
+    d = window.snapshot().data
+    assert len(d.y_train) == 2 and sorted(d.y_train.tolist()) == [0, 1] and len(d.y_test) == 0
+    np.testing.assert_allclose(d.X_train[d.y_train == 1][0], [2.0, 2.0], atol=0.15)
+    for a, b in zip(before, window.parameters()):
+        np.testing.assert_array_equal(a, b)  # the network is the same; only the data changed
+    qtbot.keyClick(window.network_view, Qt.Key_Right)
+    qtbot.waitUntil(lambda: window.step_count() == 1)

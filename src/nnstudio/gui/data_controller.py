@@ -35,6 +35,7 @@ class DataController(QObject):
         self._original: ProblemSpec | None = None  # the spec before the first added point
         self._latest: CustomData | None = None  # the data with the points added so far
         self._awaiting: CustomData | None = None  # sent to the trainer, not yet back in a snapshot
+        self._drawn: tuple[list, list] | None = None  # after Clear points: points drawn, not yet both classes
 
         self.actionImportData = _action(w, "actionImportData", "Import data (CSV)…", [],
                                         "Train on your own data: a CSV file with input columns and a target",
@@ -43,6 +44,9 @@ class DataController(QObject):
                                          "Go back to the data as it was before points were added by clicking",
                                          self.remove_added_points)
         self.actionClearPoints.setEnabled(False)
+        self.actionClearAllPoints = _action(w, "actionClearAllPoints", "Clear points", [],
+                                            "Start from an empty plane and draw your own points "
+                                            "(2-D classification)", self.clear_points)
         self.actionAddPointsHelp = _action(w, "actionAddPointsHelp", "How to add points", [], ADD_POINTS_HINT,
                                            self.show_hint)
         w.file_menu.insertAction(w.actionQuit, self.actionImportData)
@@ -51,7 +55,7 @@ class DataController(QObject):
         self.data_menu.setObjectName("dataMenu")
         self.data_menu.addAction(self.actionImportData)
         self.data_menu.addSeparator()
-        self.data_menu.addActions([self.actionClearPoints, self.actionAddPointsHelp])
+        self.data_menu.addActions([self.actionClearAllPoints, self.actionClearPoints, self.actionAddPointsHelp])
 
         plot = w.output_view.plot
         plot.setToolTip(f"{plot.toolTip()} {ADD_POINTS_HINT}")
@@ -103,12 +107,53 @@ class DataController(QObject):
             self.add_point(p.x(), p.y(), label)
         return True
 
+    # ---- an empty plane ----------------------------------------------------------------------------
+    def clear_points(self) -> bool:
+        """An empty plane (ConvNetJS-style): the trainer keeps the old data until both classes have a point."""
+        spec = self.w.snapshot().spec
+        if not spec.classification or spec.input_dim != 2:
+            self.w.statusBar().showMessage("Clear points works on 2-D classification data.", 6000)
+            return False
+        self.w._pause_ui()
+        self._drawn = ([], [])
+        self._show_drawn()
+        self.w.statusBar().showMessage(f"Points cleared. {ADD_POINTS_HINT} Training starts once both classes "
+                                       "have a point.")
+        return True
+
+    def training_blocked(self) -> bool:
+        """True while the plane was cleared and not both classes have a point yet (Play and Step wait)."""
+        if self._drawn is None:
+            return False
+        self.w.statusBar().showMessage(f"Add a point of each class first. {ADD_POINTS_HINT}", 6000)
+        return True
+
+    def _show_drawn(self):
+        X, y = self._drawn
+        view = self.w.output_view
+        labels = np.asarray(y, dtype=np.int64)
+        view.train_points.setData(pos=np.asarray(X, dtype=float).reshape(-1, 2), brush=view._point_brushes(labels))
+        view.test_points.setData(pos=np.empty((0, 2)))
+
+    def _draw_point(self, spec, x, y, label) -> bool:
+        X, labels = self._drawn
+        X.append([float(x), float(y)])
+        labels.append(int(label))
+        self._show_drawn()
+        if len(set(labels)) < 2:
+            self.w.statusBar().showMessage(f"{len(labels)} point(s) drawn; add one of the other class to train.", 6000)
+            return True
+        self._drawn = None
+        return self._apply_points(spec.replace(train_fraction=1.0), np.array(X), np.array(labels, dtype=np.int64))
+
     def add_point(self, x: float, y: float, label: int) -> bool:
         """Add one sample at raw inputs (x, y) of class ``label`` to 2-D classification data."""
         snap = self.w.snapshot()
         if snap is None:
             return False
         spec, d = snap.spec, snap.data
+        if self._drawn is not None:
+            return self._draw_point(spec, x, y, label)
         if not spec.classification or spec.input_dim != 2:
             kind = "classification" if spec.classification else "regression"
             self.w.statusBar().showMessage(
@@ -165,7 +210,7 @@ class DataController(QObject):
         self.w.statusBar().showMessage("Removed the added points.", 4000)
 
     def _forget_points(self) -> None:
-        self._original = self._latest = self._awaiting = None
+        self._original = self._latest = self._awaiting = self._drawn = None
         self.actionClearPoints.setEnabled(False)
 
     def _snapshot_applied(self, snap) -> None:

@@ -172,11 +172,16 @@ class MainWindow(ProjectStateMixin, QMainWindow):
 
     # ---- training commands -----------------------------------------------------------------------
     def set_playing(self, on: bool):
+        if on and self.data_tools.training_blocked():
+            self._pause_ui()
+            return
         (self.trainer.play if on else self.trainer.pause)()
         self.actionPlayPause.setText("Pause" if on else "Play")
 
     def step(self):
         self._pause_ui()
+        if self.data_tools.training_blocked():
+            return
         if self.inside.actionSubSteps.isChecked():
             self.inside.substeps.advance()
         else:
@@ -184,6 +189,8 @@ class MainWindow(ProjectStateMixin, QMainWindow):
 
     def step_epoch(self):
         self._pause_ui()
+        if self.data_tools.training_blocked():
+            return
         self.trainer.step_epoch()
 
     def reset(self, new_seed: bool = False):
