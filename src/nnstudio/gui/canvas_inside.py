@@ -88,6 +88,8 @@ class InsideMixin:
         """deltas[k-1] of shape (n_k,) for k = 1…L (δ = ∂L/∂z): a thick ring around each non-input neuron in
         the diverging palette, clamped at `scale` (None: from the values). None: no rings."""
         if deltas is None:
+            if self._deltas is None:
+                return  # already none: called every frame while training, so no repaint for nothing
             self._deltas, self._delta_rows = None, []
             self._delta_tracker.reset()
             self._neurons.set_rings(None)

@@ -19,7 +19,6 @@ from ..engine.inspect import (
     overfitting_alert,
     weight_stats,
 )
-from ..engine.refs import ref_from_index
 from ..training.problem import PIXELS
 from .inside_ui import build_actions, build_docks
 from .substeps import SubSteps
@@ -88,8 +87,9 @@ class InsideController(QObject):
     def params_shown(self):
         """The canvas got new parameters (a snapshot, an edit, a preview): refresh the per-frame overlays."""
         if not self.substeps.active():
-            self._show_sample_values()
-            self._show_edge_mode()
+            fw = self.sample_forward()  # once per frame, shared by the fills and the signal edges
+            self._show_sample_values(fw)
+            self._show_edge_mode(fw)
         self._mark_dirty()
 
     # ---- the selected sample and neuron ---------------------------------------------------------
@@ -113,8 +113,8 @@ class InsideController(QObject):
         self._show_edge_mode()
         self._mark_dirty()
 
-    def _show_sample_values(self):
-        fw = self.sample_forward()
+    def _show_sample_values(self, fw=None):
+        fw = fw or self.sample_forward()
         self.view.set_neuron_values([a[0] for a in fw.activations])
 
     def select_neuron(self, k: int, i: int):
@@ -143,13 +143,13 @@ class InsideController(QObject):
         self.w.trainer.set_details(mode in ("gradient", "update") or self.actionSubSteps.isChecked())
         self._show_edge_mode()
 
-    def _show_edge_mode(self):
+    def _show_edge_mode(self, fw=None):
         mode = self.edge_mode.currentData()
         self.view.set_neuron_rings(self.sample_deltas() if mode == "gradient" else None)
         if mode == "weight":
             self.view.set_edge_mode("weight")
             return
-        values = self.edge_values(mode)
+        values = self.edge_values(mode, fw)
         if values is None:
             self.view.set_edge_mode("weight")
         else:
@@ -165,11 +165,11 @@ class InsideController(QObject):
         _, _, deltas = self.w.view_net.loss_and_gradients(x, y[k : k + 1], snap.spec.resolved_loss)
         return [dl[0] for dl in deltas]
 
-    def edge_values(self, mode: str):
+    def edge_values(self, mode: str, fw=None):
         """What the edges show in ``mode``, as a Keras-style list shaped like get_weights()."""
         net, snap = self.w.view_net, self.w.snapshot()
         if mode == "signal":
-            acts = self.sample_forward().activations
+            acts = (fw or self.sample_forward()).activations
             weights = net.get_weights()
             out = []
             for l in range(net.n_layers):
@@ -244,15 +244,6 @@ class InsideController(QObject):
     def _grid_features(self, grid):
         return feature_transform(grid, self.w.snapshot().spec.features)
 
-    def _thumbnail_grid(self):
-        d = self.w.snapshot().data
-        lo, hi = d.X_train.min(axis=0), d.X_train.max(axis=0)
-        pad = (hi - lo) * 0.1
-        xs = np.linspace(lo[0] - pad[0], hi[0] + pad[0], THUMB_SIZE)
-        ys = np.linspace(lo[1] - pad[1], hi[1] + pad[1], THUMB_SIZE)
-        gx, gy = np.meshgrid(xs, ys)
-        return np.column_stack([gx.ravel(), gy.ravel()])
-
     def _slow_update(self):
         if not self._dirty or self.w.snapshot() is None:
             return
@@ -269,7 +260,7 @@ class InsideController(QObject):
             self.w.output_view.set_digit(x, net.predict(x[None, :])[0], int(y[self.sample[1]]))
         planar = d.X_train.shape[1] == 2 and spec.features != PIXELS
         if planar and self.actionThumbnails.isChecked():
-            acts = neuron_maps(net, self._grid_features(self._thumbnail_grid()))
+            acts = neuron_maps(net, self._grid_features(self.w.output_view.plane_grid(THUMB_SIZE)))
             self.maps = [a.T.reshape(a.shape[1], THUMB_SIZE, THUMB_SIZE) for a in acts]
             self.view.set_thumbnails(self.maps)
         elif self.maps is not None:
@@ -308,6 +299,3 @@ class InsideController(QObject):
         if not on:
             self.substeps.reset()
             self.params_shown()
-
-    def ref_label(self, index: int) -> str:
-        return ref_from_index(self.w.snapshot().spec.sizes, index).label()

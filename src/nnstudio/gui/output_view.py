@@ -210,13 +210,10 @@ class OutputView(OutputOverlays, QWidget):
         return _brushes(palette.colors_rgb(y, self._scale))
 
     def _setup_plane(self, X_train, y_train, X_test, y_test) -> None:
-        (x0, x1), (y0, y1) = _domain(np.vstack((X_train, X_test)), 0.1, square=True, include_zero=False)
-        # Cell centres, row-major over (y, x) so the prediction reshapes straight into the image.
+        (x0, x1), (y0, y1) = self._extent = _domain(np.vstack((X_train, X_test)), 0.1, square=True,
+                                                    include_zero=False)
         n = GRID_SIZE
-        xs = x0 + (np.arange(n) + 0.5) * (x1 - x0) / n
-        ys = y0 + (np.arange(n) + 0.5) * (y1 - y0) / n
-        gx, gy = np.meshgrid(xs, ys)
-        self._grid = np.column_stack((gx.ravel(), gy.ravel()))
+        self._grid = self.plane_grid(n)
         self._pixels = np.zeros((n, n))
         # setRect scales by the image's shape, so an image of the final shape must be there first;
         # it stays hidden until refresh() has real values for it.
@@ -365,6 +362,15 @@ class OutputView(OutputOverlays, QWidget):
         if len(self._values) and self._hover is None:
             # Redraw from the stored outputs: toggling must not call predict (the net may be mid-step).
             (self._draw_image if self._dim == 2 else self._draw_curve)(self._values)
+
+    def plane_grid(self, n: int) -> np.ndarray:
+        """Centres of an n×n grid over the plane this view shows (2-D data), row-major over (y, x) so values
+        reshape straight into an image; the neuron maps use it so they cover what the heatmap covers."""
+        (x0, x1), (y0, y1) = self._extent
+        xs = x0 + (np.arange(n) + 0.5) * (x1 - x0) / n
+        ys = y0 + (np.arange(n) + 0.5) * (y1 - y0) / n
+        gx, gy = np.meshgrid(xs, ys)
+        return np.column_stack((gx.ravel(), gy.ravel()))
 
     # ---- inspection ---------------------------------------------------------------------------
     def grid_points(self) -> np.ndarray:
