@@ -383,3 +383,25 @@ def test_784_128_64_10_opens_with_heatmap_and_clickable_parameters(qtbot, window
     view.fit()
     assert click(qtbot, view, view.bias_point(2, 9))[0] == ParamRef.bias(2, 9)
 
+
+
+def test_caption_is_drawn_and_blocks_clicks_under_it(qtbot):
+    from PySide6.QtCore import QPointF
+
+    from nnstudio.gui.network_view import NetworkView
+
+    view = NetworkView()
+    qtbot.addWidget(view)
+    view.resize(600, 400)
+    view.show()
+    qtbot.waitExposed(view)
+    assert view.caption() == ""
+    view.set_caption("Sub-step 2/3 · backward")
+    assert view.caption() == "Sub-step 2/3 · backward"
+    image = view.viewport().grab().toImage()
+    # Some dark text pixels inside the caption's box at the top left.
+    dark = sum(image.pixelColor(x, y).lightness() < 100 for x in range(10, 120) for y in range(10, 26))
+    assert dark > 10
+    assert view._legend_contains(QPointF(20, 16))
+    view.set_caption(None)
+    assert not view._legend_contains(QPointF(20, 16))

@@ -12,6 +12,7 @@ from PySide6.QtCore import QPoint, QPointF, QRectF
 
 from ..engine.refs import ParamRef
 from .canvas_layout import BADGE_HALF, BADGE_OFFSET
+from .legend import caption_rect
 from .picking import inside_circle, pick_segment, pick_square
 
 _SAMPLES = 24  # spots along an edge that edge_point considers
@@ -35,7 +36,12 @@ class PickingMixin:
         return self.viewport()
 
     def _legend_contains(self, point: QPointF, margin: float = 0.0) -> bool:
-        return self._legend.contains(QRectF(self.viewport().rect()), self.font(), point, margin)
+        """Whether `point` is on the legend or the caption: what lies under them is hidden."""
+        viewport = QRectF(self.viewport().rect())
+        if self._caption and caption_rect(viewport, self._caption, self.font()).adjusted(
+                -margin, -margin, margin, margin).contains(point):
+            return True
+        return self._legend.contains(viewport, self.font(), point, margin)
 
     def pick(self, pos) -> ParamRef | None:
         """What a click at `pos` (mouse_target() coordinates) selects: a parameter, or None (a neuron body,

@@ -69,6 +69,26 @@ def draw_labels(painter: QPainter, to_view: QTransform, layout: Layout, inputs: 
                 painter.drawText(rect, Qt.AlignLeft | Qt.AlignVCenter, texts[i])
 
 
+def caption_rect(viewport: QRectF, text: str, base: QFont) -> QRectF:
+    """Where draw_caption puts `text`: a box at the viewport's top left."""
+    fm = QFontMetricsF(label_font(base))
+    w = min(fm.horizontalAdvance(text) + 2 * PAD, max(viewport.width() - 16, 0.0))
+    return QRectF(viewport.left() + 8, viewport.top() + 8, w, fm.height() + 8)
+
+
+def draw_caption(painter: QPainter, viewport: QRectF, text: str, base: QFont) -> None:
+    """The canvas's mode in words (a sub-step phase…), boxed like the legend so it never reads as a label."""
+    box = caption_rect(viewport, text, base)
+    font = label_font(base)
+    painter.setFont(font)
+    painter.setPen(QPen(palette.NEURON_OUTLINE.lighter(130), 1))
+    painter.setBrush(palette.BACKGROUND)
+    painter.drawRoundedRect(box, 4, 4)
+    painter.setPen(palette.TEXT)
+    shown = QFontMetricsF(font).elidedText(text, Qt.ElideRight, box.width() - 2 * PAD)
+    painter.drawText(box.adjusted(PAD, 0, -PAD, 0), Qt.AlignLeft | Qt.AlignVCenter, shown)
+
+
 class LegendRow(NamedTuple):
     """One line of the neuron legend: what an encoding shows, and its colour bar from `low` to `high`."""
 

@@ -23,7 +23,7 @@ from .canvas_layout import HEATMAP_AUTO_EDGES, Layout
 from .canvas_points import PickingMixin
 from .edge_modes import EdgeMode, checked_arrays, zeros_like_network
 from .edges_item import EDGE_BUDGET, EdgesItem
-from .legend import LABEL_GAP, LEGEND_SIZE, Legend, draw_labels, label_font
+from .legend import LABEL_GAP, LEGEND_SIZE, Legend, draw_caption, draw_labels, label_font
 from .neurons_item import NeuronsItem
 from .pan_zoom_view import PanZoomView
 from .picking import Segments
@@ -69,6 +69,7 @@ class NetworkView(HoverMixin, PickingMixin, InsideMixin, PanZoomView):
         self._hover_neuron: tuple[int, int] | None = None
         self._selected: ParamRef | None = None
         self._focus = self._lit = None
+        self._caption = ""
         self.set_network([2, 4, 2, 1])
 
     # ---- structure ------------------------------------------------------------------------------
@@ -238,6 +239,17 @@ class NetworkView(HoverMixin, PickingMixin, InsideMixin, PanZoomView):
         self.setRenderHint(QPainter.Antialiasing, not running)
         self._edges.update()  # its cache was rendered with the old hint
 
+    def set_caption(self, text: str | None) -> None:
+        """A line of text at the canvas's top left, in viewport pixels: the mode the picture is in (e.g.
+        "Sub-step 2/3 · backward"). None or "" removes it."""
+        text = text or ""
+        if text != self._caption:
+            self._caption = text
+            self.viewport().update()
+
+    def caption(self) -> str:
+        return self._caption
+
     # ---- mouse ----------------------------------------------------------------------------------
     def clicked(self, pos: QPointF) -> None:
         ref = self.pick(pos)
@@ -294,5 +306,7 @@ class NetworkView(HoverMixin, PickingMixin, InsideMixin, PanZoomView):
         draw_labels(painter, self.viewportTransform(), self._layout, self._inputs, self._outputs,
                     label_font(self.font()))
         self._legend.draw(painter, QRectF(self.viewport().rect()), self.font())
+        if self._caption:
+            draw_caption(painter, QRectF(self.viewport().rect()), self._caption, self.font())
         painter.restore()
 
