@@ -71,6 +71,7 @@ class NeuronsItem(QGraphicsItem):
         self._rings = np.zeros(n, dtype=np.uint32)
         self._dim = np.zeros(n, dtype=bool)
         self._thumbs, self._pixmaps = {}, {}
+        self._alerts = ()  # indices into the old layout: painting them would read past the new arrays
         self._grid_lines = []
         if layout.grid is not None:
             gx, gy, gw, gh = layout.grid_rect()
@@ -92,6 +93,9 @@ class NeuronsItem(QGraphicsItem):
     def set_alerts(self, indices) -> None:
         """Mark these neurons with a small red warning sign (dead, saturated…)."""
         alerts = tuple(sorted(int(i) for i in indices))
+        n = self._fills.size
+        if any(not 0 <= i < n for i in alerts):  # checked here: paint() must never meet a bad index
+            raise IndexError(f"alert neuron index out of range 0…{n - 1}: {alerts}")
         if alerts != self._alerts:
             self._alerts = alerts
             self.update()

@@ -1,0 +1,59 @@
+"""What the canvas draws equals the numbers, after sequences of ordinary actions (issue 8).
+
+Each test here reproduces a sequence that once showed a wrong picture or crashed, drives it through the real
+window, and checks the drawn result against an oracle that does not come from the canvas code.
+"""
+
+import subprocess
+import sys
+import textwrap
+
+SEGFAULT_SEQUENCE = textwrap.dedent("""
+    import os
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from PySide6.QtCore import QStandardPaths, Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+    QStandardPaths.setTestModeEnabled(True)
+    app = QApplication([])
+    from nnstudio.gui import MainWindow
+    w = MainWindow(trainer="sync")
+    w.show()
+    QTest.qWait(50)
+    c = w.controls
+    QTest.mouseClick(c.add_layer, Qt.LeftButton)
+    c.activation.setCurrentIndex(c.activation.findData("relu"))
+    c.dataset.setCurrentIndex(c.dataset.findData("line"))
+    for _ in range(100):  # until the health check has drawn its dead-ReLU signs
+        QTest.qWait(20)
+        if w.network_view.alert_neurons():
+            break
+    assert w.network_view.alert_neurons(), "no alert signs appeared: the sequence no longer reproduces"
+    QTest.mouseClick(c.remove_layer, Qt.LeftButton)
+    QTest.qWait(300)  # paints the new, smaller network
+    w.grab()
+    print("alive", w.network_view.alert_neurons())
+    w.files.end_session()
+    w.close()
+""")
+
+
+def test_removing_a_layer_while_alert_signs_are_drawn_does_not_crash(tmp_path):
+    """Once a segfault in libshiboken6 (exit 139): the signs kept neuron indices of the removed layer."""
+    env = {"HOME": str(tmp_path), "PATH": "/usr/bin:/bin", "PYTHONFAULTHANDLER": "1"}
+    done = subprocess.run([sys.executable, "-c", SEGFAULT_SEQUENCE], capture_output=True, text=True, timeout=120,
+                          env=env)
+    assert done.returncode == 0, f"exit {done.returncode}\n{done.stdout}\n{done.stderr[-3000:]}"
+    assert "alive" in done.stdout
+
+
+def test_a_new_structure_drops_the_alert_signs_of_the_old_one(qtbot):
+    from nnstudio.gui.network_view import NetworkView
+
+    view = NetworkView()
+    qtbot.addWidget(view)
+    view.set_network([2, 4, 4, 4, 1])
+    view.set_alert_neurons([(3, 3), (1, 0)])
+    view.set_network([2, 4, 4, 1])
+    assert view.alert_neurons() == []
+    view.grab()  # paints without touching a neuron that is gone
