@@ -57,3 +57,36 @@ def test_a_new_structure_drops_the_alert_signs_of_the_old_one(qtbot):
     view.set_network([2, 4, 4, 1])
     assert view.alert_neurons() == []
     view.grab()  # paints without touching a neuron that is gone
+
+
+def click_and_type(qtbot, window, point, text):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    qtbot.mouseClick(window.network_view.mouse_target(), Qt.LeftButton, pos=point)
+    qtbot.waitUntil(lambda: window.editor.is_open() and QApplication.focusWidget() is window.editor)
+    window.editor.selectAll()
+    qtbot.keyClicks(window.editor, text)
+    qtbot.keyClick(window.editor, Qt.Key_Return)
+
+
+def test_edge_legend_shrinks_back_after_an_edit_and_its_undo(qtbot, open_window):
+    """Once the legend only grew: after one edit to 12 and back it stayed at ±10 and every other edge faded."""
+    from PySide6.QtCore import Qt
+
+    from invariants import check_edges_and_badges
+
+    window = open_window(trainer="sync")
+    view = window.network_view
+    check_edges_and_badges(window)
+    click_and_type(qtbot, window, view.edge_point(0, 0, 1), "12")
+    qtbot.waitUntil(lambda: window.parameters()[0][0, 1] == 12.0)
+    check_edges_and_badges(window)
+    assert view.legend_state().scale >= 12
+    click_and_type(qtbot, window, view.edge_point(0, 0, 1), "1.2")
+    qtbot.waitUntil(lambda: window.parameters()[0][0, 1] == 1.2)
+    check_edges_and_badges(window)  # failed before: ±10 for a largest |w| of 1.2
+    qtbot.keyClick(view.mouse_target(), Qt.Key_Z, Qt.ControlModifier)  # back to 12: merged edits undo as one
+    qtbot.waitUntil(lambda: abs(window.parameters()[0][0, 1]) < 1.01)
+    check_edges_and_badges(window)
+    window.close()

@@ -206,7 +206,7 @@ def test_gradient_mode_colours_edges_and_badges_by_the_gradient(qtbot, view):
     assert view.edge_mode() == "gradient"
     assert blueish(view.edge_style(ref)[0])  # positive gradient on a negative weight: blue
     assert orangeish(view.edge_style(other)[0])
-    assert view._legend.title == "gradient ∂L/∂w" and view.scale() == 0.01  # its own scale (0.0123 clamps)
+    assert view._legend.title == "gradient ∂L/∂w" and view.scale() == 0.02  # its own scale, covering 0.0123
     assert view.value(ref) == -1.6 and view.shown_value(ref) == 0.0123
     badge = view._badges.color_of(view._layout.badge_index(2, 0))
     assert blueish(badge)

@@ -132,6 +132,10 @@ class EdgesItem(QGraphicsItem):
         f = self.width_factors(scale)[self.drawn_pairs]
         return MIN_WIDTH + (self._bucket_widths[self.drawn_buckets] - MIN_WIDTH) * f
 
+    def bucket_color(self, bucket: int):
+        """The colour of pen bucket `bucket` (as in drawn_buckets; dimmed buckets come first)."""
+        return self._colors[bucket]
+
     def style_of(self, edge_id: int, scale: float):
         """(QColor, width in px) an edge is drawn with at `scale`, or None if it is not drawn (heatmap or
         over the budget)."""

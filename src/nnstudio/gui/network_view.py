@@ -9,6 +9,8 @@ canvas_inside.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QContextMenuEvent, QFontMetricsF, QPainter
@@ -29,6 +31,12 @@ from .pan_zoom_view import PanZoomView
 from .picking import Segments
 
 GRID_MAX_ZOOM = 32.0
+
+
+class LegendState(NamedTuple):
+    title: str
+    scale: float
+    rows: tuple[tuple[str, str, str], ...]
 
 
 class NetworkView(HoverMixin, PickingMixin, InsideMixin, PanZoomView):
@@ -210,6 +218,33 @@ class NetworkView(HoverMixin, PickingMixin, InsideMixin, PanZoomView):
         """The colour/width bound the legend shows (|value| ≥ scale draws at full colour and width); in a
         non-weight edge mode, that mode's scale."""
         return self._scale.scale if self._mode.is_weight else self._mode.tracker.scale
+
+    def legend_state(self) -> LegendState:
+        """What the legend prints: the edges' title and bound, and one (label, low, high) per neuron row."""
+        lg = self._legend
+        return LegendState(lg.title, lg.scale, tuple((r.label, r.low, r.high) for r in lg.rows))
+
+    def drawn_edges(self) -> list[tuple[ParamRef, QColor, float]]:
+        """(parameter, colour, width in px) of every edge drawn as a line, weak to strong."""
+        lo, edges = self._layout, self._edges
+        widths = edges.widths_px(self.scale_factor()).tolist()
+        return [(lo.edge_ref(e), edges.bucket_color(k), w)
+                for e, k, w in zip(edges.drawn.tolist(), edges.drawn_buckets.tolist(), widths)]
+
+    def mode_values(self) -> list[np.ndarray]:
+        """Copies of what edges and badges show, Keras-style: the weights, or the edge mode's values."""
+        shown = self._weights if self._mode.is_weight else self._mode.values
+        return [a.copy() for a in shown]
+
+    def edge_width_factors(self) -> np.ndarray:
+        """Per layer pair, the share of the 1…8 px width range its strokes use at this zoom (dense pairs
+        draw thinner until zoomed in)."""
+        return self._edges.width_factors(self.scale_factor())
+
+    def drawn_badges(self) -> list[tuple[ParamRef, QColor]]:
+        """(bias, fill colour) of every badge."""
+        lo = self._layout
+        return [(lo.badge_ref(i), self._badges.color_of(i)) for i in range(lo.bx.size)]
 
     def edge_style(self, ref: ParamRef) -> tuple[QColor, float] | None:
         """(colour, width in px) of a drawn edge; None for a heatmap pair or an edge over the budget."""

@@ -124,29 +124,31 @@ def nice_scale(max_abs: float, minimum: float = MIN_SCALE) -> float:
 
 
 class ScaleTracker:
-    """A legend bound that follows the parameters without flickering between two steps every frame.
+    """A legend bound that follows the values without flickering between two steps every frame.
 
-    It grows at once (nothing should sit clamped at the end of the scale for long) but shrinks only when
-    the largest |value| has fallen well inside the smaller step, so noise around a step boundary does not
-    recolour the whole network back and forth. Values up to `headroom` × the bound may clamp: otherwise a
-    single weight at 1.05 would move the bound to 2 and halve the strength of every colour."""
+    The bound always covers the largest |value| (it grows at once, so nothing is drawn clamped), and it
+    shrinks as soon as a lower bound would still leave `shrink_margin` headroom: noise around a step boundary
+    does not recolour the whole network back and forth, yet after an edit, an undo, L2 or training has made
+    the values smaller, the bound comes back down. So bound / max|value| stays below 2.5 / shrink_margin
+    (3.1 at the default), and every colour keeps a visible share of the scale."""
 
-    def __init__(self, minimum: float = MIN_SCALE, shrink_margin: float = 0.8, headroom: float = 1.25):
+    def __init__(self, minimum: float = MIN_SCALE, shrink_margin: float = 0.8):
         self.minimum = minimum
         self.shrink_margin = shrink_margin
-        self.headroom = headroom
         self.scale = nice_scale(0.0, minimum)
 
     def reset(self) -> None:
         self.scale = nice_scale(0.0, self.minimum)
 
     def update(self, max_abs: float) -> float:
-        wanted = max_abs / self.headroom
-        candidate = nice_scale(wanted, self.minimum)
-        if candidate > self.scale:
-            self.scale = candidate
-        elif candidate < self.scale and wanted <= self.shrink_margin * candidate:
-            self.scale = candidate
+        m = float(max_abs) if math.isfinite(max_abs) else 0.0
+        if m > self.scale:
+            self.scale = nice_scale(m, self.minimum)
+        else:
+            # The hysteresis is in the target, not in a condition on it: a bound with room to spare.
+            target = nice_scale(m / self.shrink_margin, self.minimum)
+            if target < self.scale:
+                self.scale = target
         return self.scale
 
 

@@ -1,0 +1,116 @@
+"""What the window shows must equal the numbers: checks shared by the regression tests and the state machine.
+
+Each check reads what is *drawn or displayed* (the legend's printed bound, each edge's pen, each badge's
+brush, …) and compares it with an oracle computed here from the documented encoding (DESIGN.md §4) and
+the window's parameters, never with the drawing code's own idea of what it should be.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+# DESIGN.md §4, written out again on purpose: the oracle must not borrow the palette code it checks.
+NEGATIVE, NEUTRAL, POSITIVE = np.array((0xF5, 0x93, 0x22)), np.array((0xE8, 0xEA, 0xEB)), np.array((0x08, 0x77, 0xBD))
+WHITE = np.array((255, 255, 255))
+EDGE_LEVELS = 10  # magnitude levels of the edge pens
+WEAKEST_OPACITY = 0.75  # the weakest level is blended this much toward the background
+DIM_OPACITY = 0.2
+BADGE_LEVELS = 16
+MIN_PX, MAX_PX = 1.0, 8.0
+WEIGHT_SCALE_FLOOR = 0.1
+MAX_SCALE_RATIO = 4.0  # "never more than about 4× the largest |w| shown"
+
+
+def ideal_rgb(t: float) -> np.ndarray:
+    """The diverging colour of value/scale = t (clamped), linear in RGB through the neutral grey."""
+    t = max(-1.0, min(1.0, t))
+    end = NEGATIVE if t < 0 else POSITIVE
+    return NEUTRAL + (end - NEUTRAL) * abs(t)
+
+
+def _unit(v: float, bound: float) -> float:
+    """v / bound clamped to ±1; NaN shows as 0 and ±inf as its sign (a diverged run)."""
+    if math.isnan(v):
+        return 0.0
+    return max(-1.0, min(1.0, v / bound)) if math.isfinite(v) else math.copysign(1.0, v)
+
+
+def _rgb(color) -> np.ndarray:
+    return np.array((color.red(), color.green(), color.blue()))
+
+
+def _dimmed(rgb: np.ndarray) -> np.ndarray:
+    return DIM_OPACITY * rgb + (1 - DIM_OPACITY) * WHITE
+
+
+def _edge_dimmed(view, ref) -> bool:
+    lit, focus = view.lit_layers(), view.focus()
+    if lit is not None and ref.layer + 1 > lit:
+        return True
+    if focus is not None:
+        k, i = focus
+        touches = (ref.layer == k - 1 and ref.dst == i) or (ref.layer == k and ref.src == i)
+        return not touches
+    return False
+
+
+def _badge_dimmed(view, ref) -> bool:
+    lit, focus = view.lit_layers(), view.focus()
+    if lit is not None and ref.layer + 1 > lit:
+        return True
+    return focus is not None and focus != (ref.layer + 1, ref.dst)
+
+
+def shown_values(window) -> list[np.ndarray]:
+    """What the edges and badges should show: the parameters in the weight mode, else the mode's values."""
+    view = window.network_view
+    if view.edge_mode() == "weight":
+        return window.parameters()
+    return view.mode_values()
+
+
+def check_scale(view, values: list[np.ndarray], floor: float) -> float:
+    """The legend's bound covers the largest finite |value| and is at most ~4× it."""
+    bound = view.legend_state().scale
+    finite = [np.abs(a[np.isfinite(a)]) for a in values]
+    top = max((float(a.max()) for a in finite if a.size), default=0.0)
+    assert bound >= top * (1 - 1e-9), f"legend ±{bound:g} does not cover the largest |value| {top:.6g}"
+    assert bound <= max(MAX_SCALE_RATIO * top, floor) * (1 + 1e-9), (
+        f"legend ±{bound:g} is more than {MAX_SCALE_RATIO:g}× the largest |value| {top:.6g}: the picture fades")
+    return bound
+
+
+def check_edges_and_badges(window) -> None:
+    """Every drawn edge's pen and every badge's brush come from its value under the legend's bound."""
+    view = window.network_view
+    values = shown_values(window)
+    floor = WEIGHT_SCALE_FLOOR if view.edge_mode() == "weight" else 0.0
+    bound = check_scale(view, values, floor)
+    factors = view.edge_width_factors()
+    for ref, color, width in view.drawn_edges():
+        v = float(values[2 * ref.layer][ref.src, ref.dst])
+        t = _unit(v, bound)
+        level = min(int(abs(t) * EDGE_LEVELS), EDGE_LEVELS - 1)
+        strength = level / (EDGE_LEVELS - 1)
+        ideal = ideal_rgb(math.copysign(strength, t))
+        opacity = WEAKEST_OPACITY + (1 - WEAKEST_OPACITY) * strength
+        want = opacity * ideal + (1 - opacity) * WHITE
+        if _edge_dimmed(view, ref):
+            want = _dimmed(want)
+        got = _rgb(color)
+        assert np.all(np.abs(got - want) <= 2.5), (
+            f"{ref.label()} = {v:.6g} under ±{bound:g} is drawn {tuple(got)}, expected {tuple(np.rint(want))}")
+        want_w = MIN_PX + (MAX_PX - MIN_PX) * strength * factors[ref.layer]
+        assert abs(width - want_w) < 1e-6, f"{ref.label()} = {v:.6g} is {width:.3f} px wide, expected {want_w:.3f}"
+    for ref, color in view.drawn_badges():
+        v = float(values[2 * ref.layer + 1][ref.dst])
+        want = ideal_rgb(_unit(v, bound))
+        if _badge_dimmed(view, ref):
+            want = _dimmed(want)
+        got = _rgb(color)
+        # Badges use 16 levels per sign: within half a level of the exact colour.
+        tol = 0.5 / BADGE_LEVELS * 230 + 2
+        assert np.all(np.abs(got - want) <= tol), (
+            f"{ref.label()} = {v:.6g} under ±{bound:g} has badge {tuple(got)}, expected ≈ {tuple(np.rint(want))}")
