@@ -114,3 +114,68 @@ def check_edges_and_badges(window) -> None:
         tol = 0.5 / BADGE_LEVELS * 230 + 2
         assert np.all(np.abs(got - want) <= tol), (
             f"{ref.label()} = {v:.6g} under ±{bound:g} has badge {tuple(got)}, expected ≈ {tuple(np.rint(want))}")
+
+
+def _legend_bound(view, name: str) -> tuple[float, float]:
+    """(low, high) that the legend prints for the fill row of `name`."""
+    rows = {label: (low, high) for label, low, high in view.legend_state().rows}
+    key = f"fill: {name}"
+    assert key in rows, f"the legend has no row for {key!r}: {sorted(rows)}"
+    low, high = rows[key]
+    return float(low.replace("−", "-")), float(high.replace("+", ""))
+
+
+def fill_oracle(window, activations_of_sample: list[np.ndarray]) -> list[tuple[str, str, float]]:
+    """Per neuron-layer (legend name, kind, bound) from the spec and the data alone (DESIGN §4, issue 8)."""
+    from nnstudio.engine.activations import ACTIVATIONS
+
+    snap = window.snapshot()
+    F = np.asarray(snap.data.F_train, dtype=np.float64)
+    pixels = snap.spec.features == "pixels"
+    top = float(np.abs(F).max()) or 1.0
+    if pixels and F.min() >= 0:
+        out = [("input pixels", "pixels", top)]
+    else:
+        out = [("inputs", "positive" if F.min() >= 0 else "diverging", top)]
+    for name in window.view_net.activations:
+        lo, hi = ACTIVATIONS[name].output_range
+        bound = max(abs(lo), abs(hi))
+        out.append((name, "positive" if lo >= 0 else "diverging", bound))
+    return out
+
+
+def _covers(what: str, printed: float, top: float) -> None:
+    assert printed >= top * (1 - 1e-9), f"{what}: bound {printed:g} < the largest |value| {top:.6g}"
+    assert printed <= max(MAX_SCALE_RATIO * top, WEIGHT_SCALE_FLOOR) * (1 + 1e-9), (
+        f"{what}: bound {printed:g} is more than {MAX_SCALE_RATIO:g}× the largest |value| {top:.6g}")
+
+
+def check_fills(window, values: list[np.ndarray]) -> None:
+    """Each neuron's fill is its value (`values[k][i]`, from the engine) under its own layer's range."""
+    view = window.network_view
+    oracle = fill_oracle(window, values)
+    for k, ((name, kind, bound), a) in enumerate(zip(oracle, values)):
+        low, high = _legend_bound(view, name)
+        if k == 0:  # the inputs: the data's range over the training set
+            _covers(f"layer 0 ({name}) fills", high, bound)
+        elif math.isfinite(bound):
+            assert high == bound, f"layer {k} ({name}) fills span {low:g}…{high:g}, expected up to {bound:g}"
+        else:  # an unbounded activation: the printed bound covers what its layers show, not ≫ it
+            same = [b for (n, _, _), b in zip(oracle, values) if n == name]
+            _covers(f"layer {k} ({name}) fills", high, max(float(np.max(np.abs(b))) for b in same))
+        assert low == (0.0 if kind in ("positive", "pixels") else -high), f"layer {k} ({name}) low end {low:g}"
+        lit = view.lit_layers()
+        for i, v in enumerate(np.asarray(a, dtype=np.float64).tolist()):
+            if kind == "pixels":
+                g = 255.0 * (1.0 - max(0.0, min(1.0, v / high)))
+                want = np.array((g, g, g))
+            else:
+                want = ideal_rgb(_unit(max(v, 0.0) if kind == "positive" else v, high))
+            if lit is not None and k > lit:
+                want = _dimmed(want)
+            got = _rgb(view.neuron_fill(k, i))
+            assert np.all(np.abs(got - want) <= 2.5), (
+                f"neuron {i} of layer {k} ({name}) a = {v:.6g} under {low:g}…{high:g} is filled {tuple(got)}, "
+                f"expected {tuple(np.rint(want))}")
+            if kind == "positive" or (kind == "diverging" and v >= 0):
+                assert not got[0] > got[2] + 8, f"neuron {i} of layer {k} a = {v:.6g} ≥ 0 is drawn orange"

@@ -8,6 +8,9 @@ import subprocess
 import sys
 import textwrap
 
+from nnstudio.engine import ParamRef
+from nnstudio.training.problem import ProblemSpec
+
 SEGFAULT_SEQUENCE = textwrap.dedent("""
     import os
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
@@ -89,4 +92,44 @@ def test_edge_legend_shrinks_back_after_an_edit_and_its_undo(qtbot, open_window)
     qtbot.keyClick(view.mouse_target(), Qt.Key_Z, Qt.ControlModifier)  # back to 12: merged edits undo as one
     qtbot.waitUntil(lambda: abs(window.parameters()[0][0, 1]) < 1.01)
     check_edges_and_badges(window)
+    window.close()
+
+
+def _sample_activations(window):
+    which, k = window.inside.sample
+    d = window.snapshot().data
+    F = d.F_train if which == "train" else d.F_test
+    return [a[0] for a in window.view_net.forward(F[k:k + 1]).activations]
+
+
+def test_neuron_fills_follow_each_activations_own_range(qtbot, open_window):
+    """Once one scale, set by the inputs (±5 here), made tanh units at ±0.9 look white and a dead ReLU
+    (a = 0) solid orange under the sigmoid map."""
+    from invariants import check_fills
+
+    window = open_window(trainer="sync")
+    window.inside.select_sample("train", 3)
+    qtbot.waitUntil(lambda: window.network_view.legend_state().rows != ())
+    check_fills(window, _sample_activations(window))
+    rows = {label for label, _, _ in window.network_view.legend_state().rows}
+    assert {"fill: inputs", "fill: tanh", "fill: sigmoid"} <= rows
+    c = window.controls
+    c.activation.setCurrentIndex(c.activation.findData("relu"))
+    qtbot.waitUntil(lambda: window.view_net.activations[0] == "relu")
+    qtbot.wait(50)
+    check_fills(window, _sample_activations(window))
+    window.close()
+
+
+def test_a_dead_relu_is_grey_not_orange(qtbot, open_window):
+    from invariants import check_fills
+
+    spec = ProblemSpec(activation="relu")
+    window = open_window(spec, trainer="sync")
+    ref = ParamRef.bias(0, 2)
+    window.edit_parameter(ref, -50.0)  # no sample can lift z above 0: a = 0
+    qtbot.waitUntil(lambda: window.parameters()[1][2] == -50.0)
+    values = _sample_activations(window)
+    assert values[1][2] == 0.0
+    check_fills(window, values)
     window.close()

@@ -236,3 +236,18 @@ def test_single_edit_bad_values_and_indices():
     with pytest.raises(IndexError, match="neuron 3"):
         net.set_bias(0, 3, 1.0)
     np.testing.assert_array_equal(net.flat_parameters(), before)
+
+
+def test_every_activation_stays_inside_its_declared_output_range():
+    from nnstudio.engine.activations import ACTIVATIONS, apply
+
+    z = np.concatenate([np.linspace(-50, 50, 2001), [-1.2785, 0.0]])
+    for name, act in ACTIVATIONS.items():
+        a = apply(name, z[None, :] if name == "softmax" else z)
+        lo, hi = act.output_range
+        assert np.all(a >= lo - 1e-12) and np.all(a <= hi + 1e-12), name
+        # The bounds are tight where they are finite: f comes within 1e-3 of them.
+        if np.isfinite(lo):
+            assert a.min() <= lo + 1e-3, name
+        if np.isfinite(hi) and name != "softmax":
+            assert a.max() >= hi - 1e-3, name

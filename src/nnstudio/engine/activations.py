@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 LEAKY_SLOPE = 0.2  # Keras 3's default negative_slope for activation="leaky_relu"
+_INF = float("inf")
 
 _ZERO = np.array(0.0)
 _ONE = np.array(1.0)
@@ -141,26 +142,30 @@ def _softmax_b(z, a, d, tmp, col):
     _mul(d, a, d)
 
 
+SWISH_MIN = -0.2784645427610738  # min of z·sigmoid(z), at z ≈ −1.2785
+
+
 @dataclass(frozen=True)
 class Activation:
     name: str
     forward: Callable
     backward: Callable
     formula: str
+    output_range: tuple[float, float]  # (inf)imum and (sup)remum of f: what a picture of a must span
 
 
 ACTIVATIONS: dict[str, Activation] = {
     a.name: a
     for a in (
-        Activation("linear", _linear_f, _linear_b, "f(z) = z"),
-        Activation("relu", _relu_f, _relu_b, "f(z) = max(0, z)"),
-        Activation("leaky_relu", _leaky_f, _leaky_b, f"f(z) = max({LEAKY_SLOPE}·z, z)"),
-        Activation("tanh", _tanh_f, _tanh_b, "f(z) = tanh(z)"),
-        Activation("sigmoid", _sigmoid_f, _sigmoid_b, "f(z) = 1 / (1 + e^−z)"),
-        Activation("elu", _elu_f, _elu_b, "f(z) = z if z > 0 else e^z − 1"),
-        Activation("softplus", _softplus_f, _softplus_b, "f(z) = ln(1 + e^z)"),
-        Activation("swish", _swish_f, _swish_b, "f(z) = z · sigmoid(z)"),
-        Activation("softmax", _softmax_f, _softmax_b, "f(z)_k = e^z_k / Σ_j e^z_j"),
+        Activation("linear", _linear_f, _linear_b, "f(z) = z", (-_INF, _INF)),
+        Activation("relu", _relu_f, _relu_b, "f(z) = max(0, z)", (0.0, _INF)),
+        Activation("leaky_relu", _leaky_f, _leaky_b, f"f(z) = max({LEAKY_SLOPE}·z, z)", (-_INF, _INF)),
+        Activation("tanh", _tanh_f, _tanh_b, "f(z) = tanh(z)", (-1.0, 1.0)),
+        Activation("sigmoid", _sigmoid_f, _sigmoid_b, "f(z) = 1 / (1 + e^−z)", (0.0, 1.0)),
+        Activation("elu", _elu_f, _elu_b, "f(z) = z if z > 0 else e^z − 1", (-1.0, _INF)),
+        Activation("softplus", _softplus_f, _softplus_b, "f(z) = ln(1 + e^z)", (0.0, _INF)),
+        Activation("swish", _swish_f, _swish_b, "f(z) = z · sigmoid(z)", (SWISH_MIN, _INF)),
+        Activation("softmax", _softmax_f, _softmax_b, "f(z)_k = e^z_k / Σ_j e^z_j", (0.0, 1.0)),
     )
 }
 

@@ -11,7 +11,8 @@ import numpy as np
 from PySide6.QtGui import QColor
 
 from . import palette
-from .legend import diverging_row, grey_row, unit_row
+from .fill_ranges import FillRange
+from .legend import diverging_row, grey_row, positive_row, unit_row
 
 DELTA_MIN_SCALE = 1e-6  # δ is often tiny near convergence; the legend says how tiny
 
@@ -25,6 +26,8 @@ class InsideMixin:
     def _reset_inside(self) -> None:
         """A new structure: every per-neuron encoding is shaped for the old one, so all are switched off."""
         self._neuron_values = self._deltas = None
+        self._fill_ranges: list[FillRange] | None = None  # shaped for a structure: set again after a new one
+        self._fill_trackers: dict[str, palette.ScaleTracker] = {}
         self._thumb_rows: list = []
         self._value_rows: list = []
         self._delta_rows: list = []
@@ -56,10 +59,26 @@ class InsideMixin:
         return out
 
     # ---- fills, rings, thumbnails ----------------------------------------------------------------
+    def set_fill_ranges(self, ranges: list[FillRange] | None) -> None:
+        """What range each neuron-layer's fill spans (fill_ranges.FillRange per layer, inputs first): the
+        activation's own range, the inputs' data range. None: one scale for all, from the values."""
+        if ranges is not None:
+            ranges = list(ranges)
+            if len(ranges) != len(self._layout.sizes):
+                raise ValueError(f"{len(ranges)} fill ranges for {len(self._layout.sizes)} neuron-layers")
+        self._fill_ranges = ranges
+        self._fill_trackers = {r.name: palette.ScaleTracker() for r in ranges or ()}
+        if self._neuron_values is not None:
+            self.set_neuron_values(self._neuron_values, label=self._values_label)
+
+    def fill_ranges(self) -> list[FillRange] | None:
+        return None if self._fill_ranges is None else list(self._fill_ranges)
+
     def set_neuron_values(self, values, scale: float | None = None, *, label: str = "value") -> None:
-        """values[k] of shape (n_k,) for k = 0…L fill the neurons in the weights' diverging palette, clamped at
-        `scale` (None: from the values, steadied like the weights' scale). On an input grid, inputs in [0, 1]
-        (or any ≥ 0) are pixel intensities: white → black. None: plain white fills. `label` names the value
+        """values[k] of shape (n_k,) for k = 0…L fill the neurons in the weights' palette. With fill ranges
+        set (and no `scale`), each layer spans its own range (see set_fill_ranges) and the legend has a row
+        per range; otherwise one diverging scale, `scale` or steadied from the values. On an input grid,
+        inputs ≥ 0 are pixel intensities: white → black. None: plain white fills. `label` names the value
         in tooltips and the legend."""
         if values is None:
             self._neuron_values, self._value_rows = None, []
@@ -68,6 +87,39 @@ class InsideMixin:
             self._update_legend_rows()
             return
         arrays = self._layer_arrays(values, 0, "neuron values")
+        if self._fill_ranges is not None and scale is None:
+            argb, rows = self._ranged_fills(arrays)
+        else:
+            argb, rows = self._uniform_fills(arrays, scale, label)
+        self._neuron_values, self._values_label, self._value_rows = arrays, label, rows
+        self._values_scale = scale
+        self._neurons.set_fills(argb)
+        self._update_legend_rows()
+
+    def _ranged_fills(self, arrays: list[np.ndarray]):
+        # Layers of one activation share one bound and one legend row, so a colour means one value.
+        names = [r.name for r in self._fill_ranges]
+        bounds: dict[str, float] = {}
+        for r in self._fill_ranges:
+            if r.name not in bounds:
+                group = [a for a, n in zip(arrays, names) if n == r.name]
+                bounds[r.name] = r.bound if r.bound is not None else \
+                    self._fill_trackers[r.name].update(palette.max_abs(group))
+        parts, rows = [], {}
+        for a, r in zip(arrays, self._fill_ranges):
+            bound = bounds[r.name]
+            if r.kind == "pixels":
+                parts.append(palette.grey_argb32(a, bound))
+                rows.setdefault(r.name, grey_row(f"fill: {r.name}", bound))
+            elif r.kind == "positive":
+                parts.append(palette.colors_argb32(np.maximum(np.nan_to_num(a, nan=0.0), 0.0), bound))
+                rows.setdefault(r.name, positive_row(f"fill: {r.name}", bound))
+            else:
+                parts.append(palette.colors_argb32(a, bound))
+                rows.setdefault(r.name, diverging_row(f"fill: {r.name}", bound))
+        return np.concatenate(parts), list(rows.values())
+
+    def _uniform_fills(self, arrays: list[np.ndarray], scale: float | None, label: str):
         lo = self._layout
         finite0 = arrays[0][np.isfinite(arrays[0])]
         grey = lo.grid is not None and (finite0.size == 0 or float(finite0.min()) >= 0.0)
@@ -79,10 +131,7 @@ class InsideMixin:
             top = max(1.0, float(finite0.max()) if finite0.size else 1.0)
             argb[: lo.sizes[0]] = palette.grey_argb32(arrays[0], top)
             rows.append(grey_row("input pixels", top))
-        self._neuron_values, self._values_label, self._value_rows = arrays, label, rows
-        self._values_scale = s
-        self._neurons.set_fills(argb)
-        self._update_legend_rows()
+        return argb, rows
 
     def set_neuron_rings(self, deltas, scale: float | None = None) -> None:
         """deltas[k-1] of shape (n_k,) for k = 1…L (δ = ∂L/∂z): a thick ring around each non-input neuron in

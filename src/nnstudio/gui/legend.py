@@ -103,6 +103,11 @@ def diverging_row(label: str, scale: float) -> LegendRow:
     return LegendRow(label, "−" + bound, "+" + bound, tuple(palette.qcolor(v, 1.0) for v in (-1.0, 0.0, 1.0)))
 
 
+def positive_row(label: str, scale: float) -> LegendRow:
+    """Values that are never negative (sigmoid, ReLU): grey at 0 to blue at `scale`."""
+    return LegendRow(label, "0", format_bound(scale), (palette.qcolor(0.0, 1.0), palette.qcolor(1.0, 1.0)))
+
+
 def unit_row(label: str) -> LegendRow:
     """Values in [0, 1] mapped 0 → orange, ½ → grey, 1 → blue (a sigmoid output)."""
     return LegendRow(label, "0", "1", tuple(palette.qcolor(v, 1.0) for v in (-1.0, 0.0, 1.0)))

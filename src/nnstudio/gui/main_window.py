@@ -21,6 +21,7 @@ from .commands import EditParameterCommand
 from .controls import ControlPanel
 from .data_controller import DataController
 from .files import FileController
+from .fill_ranges import fill_ranges
 from .gif_recorder import GifRecorder
 from .inside import InsideController
 from .interop import InteropController
@@ -278,6 +279,7 @@ class MainWindow(ProjectStateMixin, QMainWindow):
                                      n_classes=max(2, spec.n_outputs))
         net, features = self._view_net, spec.features
         self.output_view.set_predictor(lambda X: net.predict(features_of(X, features)))
+        self.network_view.set_fill_ranges(fill_ranges(net.activations, d.F_train, pixels=features == PIXELS))
 
     def _show_params(self, params):
         self._params = params
