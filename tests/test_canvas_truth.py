@@ -8,6 +8,8 @@ import subprocess
 import sys
 import textwrap
 
+import numpy as np
+
 from nnstudio.engine import ParamRef
 from nnstudio.training.problem import ProblemSpec
 
@@ -132,4 +134,44 @@ def test_a_dead_relu_is_grey_not_orange(qtbot, open_window):
     values = _sample_activations(window)
     assert values[1][2] == 0.0
     check_fills(window, values)
+    window.close()
+
+
+def test_a_click_inside_a_neurons_circle_selects_the_neuron(qtbot, open_window):
+    """Digits' small hidden neurons: once 2 of 3 clicks inside a circle opened a weight or bias editor."""
+    from PySide6.QtCore import QPoint, QPointF, Qt
+
+    from nnstudio.training.problem import digits_preset
+
+    window = open_window(digits_preset(ProblemSpec()), trainer="sync")
+    view = window.network_view
+    lo = view._layout
+    rng = np.random.default_rng(7)
+    clicked = []
+    view.neuronClicked.connect(lambda k, i: clicked.append((k, i)))
+    view.parameterClicked.connect(lambda ref, pos: clicked.append(ref))
+    tried = 0
+    for k in range(1, len(lo.sizes)):
+        for i in rng.choice(lo.sizes[k], size=min(6, lo.sizes[k]), replace=False).tolist():
+            n = lo.neuron_index(k, i)
+            centre = view.to_view(QPointF(lo.nx[n], lo.ny[n]))
+            r_px = lo.nr[n] * view.scale_factor()
+            badge = lo.badge_index(k - 1, i)
+            b = view.to_view(QPointF(lo.bx[badge], lo.by[badge]))
+            half = view._badges.half_px(view.scale_factor())[badge] + 1.0
+            for _ in range(3):
+                angle, frac = rng.uniform(0, 2 * np.pi), np.sqrt(rng.uniform(0.0, 0.8))
+                p = QPoint(round(centre.x() + frac * r_px * np.cos(angle)),
+                           round(centre.y() + frac * r_px * np.sin(angle)))
+                if abs(p.x() - b.x()) <= half and abs(p.y() - b.y()) <= half:
+                    continue  # the badge is drawn on top of the circle: a click there edits the bias
+                if (p.x() - centre.x()) ** 2 + (p.y() - centre.y()) ** 2 > (0.95 * r_px) ** 2:
+                    continue  # rounding to whole pixels left the circle
+                clicked.clear()
+                qtbot.mouseClick(view.mouse_target(), Qt.LeftButton, pos=p)
+                tried += 1
+                assert clicked == [(k, i)], f"a click at {p} inside neuron {i} of layer {k} selected {clicked}"
+                if window.editor.is_open():
+                    window.editor.cancel()
+    assert tried >= 20
     window.close()

@@ -1,8 +1,9 @@
 """NetworkView's hit-testing: what a click at a viewport point selects, and where to click to select a given
 parameter or neuron (DESIGN §6). A mixin: it reads the view's layout, items and legend.
 
-Priority, as the eye sees it: a bias badge under the cursor, a heatmap cell, a badge within tolerance, a
-neuron's body (or an input square), then the nearest edge. Clicks that hit nothing fall through.
+Priority, as the eye sees it: a bias badge under the cursor, a heatmap cell, a neuron's body (or an input
+square; a dot of a dense column reaches MIN_NEURON_PX), a badge within tolerance, then the nearest edge.
+Clicks that hit nothing fall through.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from PySide6.QtCore import QPoint, QPointF, QRectF
 from ..engine.refs import ParamRef
 from .canvas_layout import BADGE_HALF, BADGE_OFFSET
 from .legend import caption_rect
-from .picking import inside_circle, pick_segment, pick_square
+from .picking import pick_segment, pick_square
 
 _SAMPLES = 24  # spots along an edge that edge_point considers
 # Where in a neuron neuron_point tries (fractions of the radius): the centre, then away from the badge.
@@ -58,13 +59,10 @@ class PickingMixin:
             cell = item.cell(x, y)
             if cell is not None:
                 return ParamRef.weight(l, *cell)
+        if self._neuron_under(pos) is not None:
+            return None  # inside a circle (or on an input square) the neuron is what the eye sees
         if badge is not None:
             return lo.badge_ref(badge)
-        if lo.grid_cell(x, y) is not None:
-            return None  # the grid hides the edges' starts under it
-        big = lo.nr * s >= MIN_NEURON_PX  # in a dense column the circles are dots; do not let them swallow clicks
-        if inside_circle(x, y, lo.nx[big], lo.ny[big], lo.nr[big]):
-            return None
         drawn = self._edges.drawn
         if self._drawn_segments[0] is not drawn:
             self._drawn_segments = (drawn, self._segments.subset(drawn))

@@ -73,7 +73,3 @@ def pick_square(px: float, py: float, cx: np.ndarray, cy: np.ndarray, half_px: n
         return None, False
     return best, bool(outside[best] == 0.0)
 
-
-def inside_circle(px: float, py: float, cx: np.ndarray, cy: np.ndarray, r: np.ndarray) -> bool:
-    """Whether (px, py) is inside any of the circles (scene units)."""
-    return bool(np.any((px - cx) ** 2 + (py - cy) ** 2 < r**2))
