@@ -238,6 +238,10 @@ class InsideController(QObject):
             self.w.edit_parameter(self.slice_ref, float(value))
 
     # ---- slow panels -------------------------------------------------------------------------------
+    def flush(self):
+        """Refresh the slow panels (maths, health, weights, slice, maps) now rather than at the next tick."""
+        self._slow_update()
+
     def _mark_dirty(self):
         self._dirty = True
 

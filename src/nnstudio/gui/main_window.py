@@ -348,6 +348,16 @@ class MainWindow(ProjectStateMixin, QMainWindow):
         params.setflags(write=False)
         self._show_params(params)
 
+    def flush(self) -> None:
+        """Every deferred refresh now, as the views' timers would do within ~0.2 s: a pending timeline move,
+        the latest snapshot, the output panel, the loss plot and the slow inside panels. For tests, the state
+        machine and pictures, which must see the settled window without waiting."""
+        self.timeline.flush()
+        self._poll()
+        self._refresh_output()
+        self.loss_plot.flush()
+        self.inside.flush()
+
     # ---- closing -----------------------------------------------------------------------------
     def closeEvent(self, event):
         if not self.files.confirm_discard():

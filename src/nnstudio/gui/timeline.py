@@ -103,6 +103,11 @@ class TimelineController(QObject):
         if self._viewing is not None:
             self.window.trainer.resume_from(self._viewing)
 
+    def flush(self) -> None:
+        """Send a debounced slider move now."""
+        self._timer.stop()
+        self._send_pending()
+
     def _send(self, step: int) -> None:
         if step >= self._live and self._viewing is None:
             return  # already live: nothing to show, and no reason to pause a running training
