@@ -179,3 +179,34 @@ def check_fills(window, values: list[np.ndarray]) -> None:
                 f"expected {tuple(np.rint(want))}")
             if kind == "positive" or (kind == "diverging" and v >= 0):
                 assert not got[0] > got[2] + 8, f"neuron {i} of layer {k} a = {v:.6g} ≥ 0 is drawn orange"
+
+
+def check_window_fills(window) -> None:
+    """The fills show the selected sample's activations (or, in the sub-steps, the mini-batch's means), each
+    layer in its own range; the values come from the engine on the parameters shown."""
+    view = window.network_view
+    if not any(label.startswith("fill: ") for label, _, _ in view.legend_state().rows):
+        return  # plain fills: nothing to check against a range
+    net, d = window.view_net, window.snapshot().data
+    batch = window.inside.substeps.batch
+    if window.inside.substeps.active() and batch is not None:
+        values = [a.mean(axis=0) for a in net.forward(d.F_train[batch]).activations]
+    else:
+        which, k = window.inside.sample
+        F = d.F_train if which == "train" else d.F_test
+        if len(F) == 0:
+            return
+        values = [a[0] for a in net.forward(F[min(k, len(F) - 1)][None, :]).activations]
+    check_fills(window, values)
+
+
+def check_fits_screen(window) -> None:
+    """The whole window, frame included, lies on the screen's available area, and the status bar shows."""
+    if not window.isVisible():
+        return
+    screen = window.screen().availableGeometry()
+    frame = window.frameGeometry()
+    assert screen.contains(frame), f"the window {frame.getRect()} does not fit the screen {screen.getRect()}"
+    bar = window.statusBar()
+    assert bar.isVisible() and bar.height() > 0, "the status bar is hidden"
+    assert bar.geometry().bottom() < window.height(), "the status bar is below the window's bottom edge"

@@ -1,0 +1,274 @@
+"""The random-action state machine: real user actions on a real MainWindow, the window's invariants checked
+after every one of them (issue 8).
+
+Every user action of the app is a rule here, performed through monkey_driver with real mouse and keyboard
+events; every "what you see = the numbers" fact is an invariant (most live in invariants.py, shared with
+the regression tests). **Every later feature joins the machine**: a new action gets a driver function and
+a rule, a new view gets its invariants — a feature is not done until the machine drives it.
+
+Rules that know what an action must do (an edit lands exactly, a refused text changes nothing, Undo restores
+the exact old value, Space toggles training wherever the focus is) check it right there; the invariants
+hold after any action.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import numpy as np
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from PySide6.QtWidgets import QApplication
+
+import invariants
+from monkey_driver import (
+    COMBOS,
+    EDIT_TEXTS,
+    FOCUS_TARGETS,
+    KEYS,
+    MENU_ACTIONS,
+    SLIDER_KEYS,
+    SLIDERS,
+    edit_text,
+    typing_in_text,
+)
+from nnstudio.gui.commands import EditParameterCommand
+from nnstudio.gui.expressions import MAX_ABS
+
+unit = st.floats(0.0, 1.0, exclude_max=True, allow_nan=False)
+
+
+def recorded(method):
+    """Let the harness keep the sequence whenever a rule's own check fails (see Harness.failed)."""
+    @functools.wraps(method)
+    def run(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except Exception as exc:
+            self.h.failed(f"{method.__name__}: {type(exc).__name__}: {exc}")
+            raise
+    return run
+
+
+class WindowMachine(RuleBasedStateMachine):
+    harness = None  # set by the runner: one Harness (one QApplication) for every sequence
+    window_size: tuple[int, int] | None = None
+
+    def __init__(self):
+        super().__init__()
+        self.h = type(self).harness
+        self.w = self.h.open_window(self.window_size)
+        self.done: list[str] = []
+
+    def teardown(self):
+        self.h.close_window()
+
+    def _do(self, action, **args) -> str:
+        text = self.h.do(action, **args)
+        self.done.append(text)
+        return text
+
+    # ---- the problem panel ------------------------------------------------------------------------
+    @rule(name=st.sampled_from(COMBOS), u=unit)
+    @recorded
+    def choose_in_combo(self, name, u):
+        self._do("combo", name=name, u=u)
+
+    @rule(name=st.sampled_from(SLIDERS), key=st.sampled_from(sorted(SLIDER_KEYS)))
+    @recorded
+    def move_slider(self, name, key):
+        self._do("slider", name=name, key=key)
+
+    @rule(name=st.sampled_from(("regenerate", "add_layer", "remove_layer", "neuron", "neuron")), u=unit)
+    @recorded
+    def press_button(self, name, u):
+        self._do("button", name=name, u=u)
+
+    @rule(u=unit)
+    @recorded
+    def toggle_feature(self, u):
+        self._do("feature", u=u)
+
+    @rule(value=st.integers(1, 64))
+    @recorded
+    def type_batch_size(self, value):
+        self._do("batch", value=value)
+
+    # ---- toolbar keys, with the focus anywhere ------------------------------------------------------
+    @rule(key=st.sampled_from(sorted(KEYS)), focus=st.sampled_from(FOCUS_TARGETS))
+    @recorded
+    def press_key(self, key, focus):
+        w = self.w
+        self.h.window.setFocus()
+        playing = w.actionPlayPause.isChecked()
+        self._do("key", key=key, focus=focus)
+        widget = QApplication.focusWidget()
+        if key == "Space" and not typing_in_text(widget) and not w.data_tools.training_blocked():
+            assert w.actionPlayPause.isChecked() != playing, (
+                f"Space with the focus on {type(widget).__name__} did not toggle Play/Pause")
+
+    @rule(ms=st.sampled_from((16, 50, 150)))
+    @recorded
+    def wait(self, ms):
+        self._do("wait", ms=ms)
+
+    # ---- the canvas ---------------------------------------------------------------------------------------
+    @rule(kind=st.sampled_from(("edge", "edge", "badge", "neuron", "empty")), a=unit, b=unit, c=unit)
+    @recorded
+    def click_canvas(self, kind, a, b, c):
+        self._do("click_canvas", kind=kind, a=a, b=b, c=c)
+
+    @rule(kind=st.sampled_from(("edge", "badge")), a=unit, b=unit, c=unit)
+    @recorded
+    def right_click_canvas(self, kind, a, b, c):
+        self._do("click_canvas", kind=kind, a=a, b=b, c=c, button="right")
+
+    @rule(dx=unit, dy=unit)
+    @recorded
+    def drag_canvas(self, dx, dy):
+        self._do("drag_canvas", dx=dx, dy=dy)
+
+    @rule(notches=st.sampled_from((-2, -1, 1, 2)))
+    @recorded
+    def wheel_canvas(self, notches):
+        self._do("wheel_canvas", notches=notches)
+
+    # ---- the output panel ---------------------------------------------------------------------------------
+    @rule(which=st.sampled_from(("train", "train", "test")), u=unit)
+    @recorded
+    def click_data_point(self, which, u):
+        self._do("click_point", which=which, u=u)
+
+    @rule(cls=st.sampled_from((0, 1)), u=unit, v=unit)
+    @recorded
+    def add_data_point(self, cls, u, v):
+        self._do("add_point", cls=cls, u=u, v=v)
+
+    @rule(name=st.sampled_from(MENU_ACTIONS))
+    @recorded
+    def menu_action(self, name):
+        self._do("menu", name=name)
+
+    @rule(u=unit)
+    @recorded
+    def type_sample(self, u):
+        self._do("sample_box", u=u)
+
+    # ---- the editor ---------------------------------------------------------------------------------------
+    @precondition(lambda self: self.w.editor.is_open())
+    @rule(kind=st.sampled_from(EDIT_TEXTS), u=unit, finish=st.sampled_from(("enter", "enter", "escape", "none")))
+    @recorded
+    def type_in_editor(self, kind, u, finish):
+        w, stack = self.w, self.w.undo_stack
+        ref = w.editor.current_ref()
+        index = w.parameter_index(ref)
+        old = w.value(ref)
+        text, expected = edit_text(kind, u, old)
+        if expected is not None and (not math.isfinite(expected) or abs(expected) > MAX_ABS):
+            expected = None
+        top = stack.command(stack.index() - 1) if stack.index() > 0 else None
+        merges = (isinstance(top, EditParameterCommand) and top.index == index and stack.cleanIndex() != stack.index())
+        index_before, markers = stack.index(), w.loss_plot.marker_count()
+        self._do("type", kind=kind, u=u, finish=finish)
+        if finish == "none":
+            return
+        if finish == "escape" or expected is None:
+            assert w.value(ref) == old, f"{ref.label()} changed from {old!r} to {w.value(ref)!r} ({finish} {text!r})"
+            assert stack.index() == index_before, f"{text!r} + {finish} added a history entry"
+            assert w.editor.is_open() == (finish == "enter"), f"editor open after {text!r} + {finish}"
+            return
+        assert not w.editor.is_open(), f"the editor stayed open after a valid {text!r}"
+        got = w.value(ref)
+        assert got == expected or abs(got - expected) <= 1e-12 * max(1.0, abs(expected)), (
+            f"typed {text!r} on {ref.label()} = {old!r}: parameters() shows {got!r}, expected {expected!r}")
+        if got == old:
+            assert stack.index() == index_before, f"an edit that changed nothing ({text!r}) added a history entry"
+            assert w.loss_plot.marker_count() == markers, f"an edit that changed nothing ({text!r}) added a marker"
+            return
+        assert stack.index() == index_before + (0 if merges else 1), "the edit is not on the undo stack"
+        cmd = stack.command(stack.index() - 1)
+        assert cmd.index == index and cmd.new == got, f"the undo entry says {cmd.text()!r}"
+        if not merges:
+            assert cmd.old == old, f"the undo entry's old value {cmd.old!r} is not the value {old!r} that was shown"
+
+    @precondition(lambda self: self.w.editor.is_open())
+    @rule(way=st.sampled_from(("up", "down", "fine", "wheel")))
+    @recorded
+    def nudge(self, way):
+        self._do("nudge", way=way)
+
+    # ---- undo and redo -------------------------------------------------------------------------------------
+    @rule(redo=st.booleans())
+    @recorded
+    def undo_or_redo(self, redo):
+        w, stack = self.w, self.w.undo_stack
+        if w.editor.is_open():
+            return  # Ctrl+Z there would be the line edit's own undo
+        can = stack.canRedo() if redo else stack.canUndo()
+        cmd = stack.command(stack.index() if redo else stack.index() - 1) if can else None
+        self._do("key", key="Ctrl+Shift+Z" if redo else "Ctrl+Z", focus="canvas")
+        if isinstance(cmd, EditParameterCommand) and stack.count() > 0:
+            want = cmd.new if redo else cmd.old
+            got = w.value(cmd.ref)
+            assert got == want, f"{'redo' if redo else 'undo'} of {cmd.text()!r}: {cmd.ref.label()} = {got!r}"
+
+    @rule(u=unit)
+    @recorded
+    def click_history(self, u):
+        self._do("history", u=u)
+
+    # ---- files, window ------------------------------------------------------------------------------------
+    @rule()
+    @recorded
+    def save_and_reopen(self):
+        before = self.w.parameters()
+        text = self._do("save_open")
+        if text.startswith("saved"):
+            for a, b in zip(before, self.w.parameters()):
+                np.testing.assert_array_equal(a, b, err_msg="the reopened project shows other parameters")
+
+    @rule()
+    @recorded
+    def weights_round_trip(self):
+        self._do("weights_round_trip")
+
+    @rule(u=unit, maximise=st.booleans())
+    @recorded
+    def resize(self, u, maximise):
+        self._do("resize", u=u, maximise=maximise)
+
+    # ---- invariants -------------------------------------------------------------------------------------------
+    CHECKS = (
+        ("nothing went wrong", "_no_problems"),
+        ("parameters are finite", "_finite"),
+        ("what is drawn equals the numbers", "_drawn"),
+        ("fills follow their ranges", "_fills"),
+        ("the window fits the screen", "_fits"),
+    )
+
+    @invariant()
+    def window_is_sound(self):
+        for title, name in self.CHECKS:
+            try:
+                getattr(self, name)()
+            except Exception as exc:
+                self.h.failed(f"invariant {title!r}: {type(exc).__name__}: {exc}")
+                raise AssertionError(f"invariant {title!r} broken after {self.done[-1:]}: {exc}") from exc
+
+    def _no_problems(self):
+        problems = self.h.take_problems()
+        assert not problems, "\n".join(problems)
+
+    def _finite(self):
+        for a in self.w.parameters():
+            assert np.all(np.isfinite(a)), "a parameter is not finite"
+
+    def _drawn(self):
+        invariants.check_edges_and_badges(self.w)
+
+    def _fills(self):
+        invariants.check_window_fills(self.w)
+
+    def _fits(self):
+        invariants.check_fits_screen(self.w)

@@ -1,0 +1,91 @@
+"""Thousands of random user actions on the real window, its invariants checked after every one (issue 8).
+
+The state machine itself is monkey_machine.py (rules = user actions, driven by monkey_driver.py; invariants
+mostly in invariants.py). It runs in a subprocess per screen size so that a segfault is reported, never
+the end of the whole test run; a crashing sequence is then shrunk by replaying parts of it.
+
+Budget (environment variables; CI uses the defaults, a long local campaign raises them):
+    NNSTUDIO_MONKEY_EXAMPLES  sequences in all, split over the screen sizes (default 60)
+    NNSTUDIO_MONKEY_STEPS     actions per sequence (default 40)
+    NNSTUDIO_MONKEY_SEED      the seed (default: a new one, printed, so a failure can be replayed)
+    NNSTUDIO_MONKEY_TRAINER   sync (default), thread or process
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+RUNNER = Path(__file__).with_name("monkey_runner.py")
+SCREENS = ("1280x720", "1366x768", "1600x1000")
+MAX_REPLAYS = 40
+
+
+def _env(tmp: Path) -> dict:
+    env = dict(os.environ)
+    env["HOME"] = str(tmp)  # QStandardPaths' test mode lives under HOME: settings and autosaves stay here
+    env["PYTHONFAULTHANDLER"] = "1"
+    env.pop("QT_QPA_PLATFORM", None)  # the runner sets its own screen
+    return env
+
+
+def _replay_crashes(actions: list[dict], screen: str, tmp: Path) -> bool:
+    path = tmp / "replay.json"
+    path.write_text(json.dumps(actions))
+    done = subprocess.run([sys.executable, str(RUNNER), "--replay", str(path), "--screen", screen],
+                          capture_output=True, text=True, timeout=300, env=_env(tmp))
+    return done.returncode < 0
+
+
+def shrink_crash(actions: list[dict], screen: str, tmp: Path) -> list[dict]:
+    """The smallest part of a crashing sequence that still crashes (delta debugging, bounded replays)."""
+    if not _replay_crashes(actions, screen, tmp):
+        return actions  # not reproducible alone: report the whole sequence
+    replays, chunk = 1, max(1, len(actions) // 2)
+    while chunk >= 1 and replays < MAX_REPLAYS:
+        start, shrunk = 0, False
+        while start < len(actions) and replays < MAX_REPLAYS:
+            candidate = actions[:start] + actions[start + chunk:]
+            replays += 1
+            if candidate and _replay_crashes(candidate, screen, tmp):
+                actions, shrunk = candidate, True
+            else:
+                start += chunk
+        if not shrunk:
+            chunk //= 2
+    return actions
+
+
+def _last_sequence(log: Path) -> list[dict]:
+    records = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
+    last = records[-1]["example"] if records else None
+    return [r for r in records if r["example"] == last and "action" in r]
+
+
+@pytest.mark.parametrize("screen", SCREENS)
+def test_random_action_sequences_keep_every_invariant(screen, tmp_path):
+    examples = int(os.environ.get("NNSTUDIO_MONKEY_EXAMPLES", "60"))
+    steps = int(os.environ.get("NNSTUDIO_MONKEY_STEPS", "40"))
+    seed = int(os.environ.get("NNSTUDIO_MONKEY_SEED", random.randrange(2**31)))
+    trainer = os.environ.get("NNSTUDIO_MONKEY_TRAINER", "sync")
+    share = max(1, round(examples / len(SCREENS)))
+    log = tmp_path / "actions.jsonl"
+    command = [sys.executable, str(RUNNER), "--seed", str(seed), "--examples", str(share), "--steps", str(steps),
+               "--screen", screen, "--trainer", trainer, "--log", str(log)]
+    print(f"replay: NNSTUDIO_MONKEY_SEED={seed} python {RUNNER.name} {' '.join(command[2:-2])}")
+    done = subprocess.run(command, capture_output=True, text=True, timeout=3600, env=_env(tmp_path))
+    print(done.stdout[-4000:])
+    if done.returncode < 0:
+        shrunk = shrink_crash(_last_sequence(log), screen, tmp_path)
+        steps_text = "\n".join(f"  {a['action']}({', '.join(f'{k}={v!r}' for k, v in a['args'].items())})"
+                               for a in shrunk)
+        pytest.fail(f"the window crashed (signal {-done.returncode}) with seed {seed} on a {screen} screen; "
+                    f"the shortest crashing sequence found ({len(shrunk)} actions):\n{steps_text}\n"
+                    f"{done.stderr[-3000:]}")
+    assert done.returncode == 0, f"seed {seed}, screen {screen}:\n{done.stdout[-12000:]}\n{done.stderr[-4000:]}"
