@@ -289,7 +289,7 @@ class ControlPanel(QWidget):
         features = tuple(n for n in FEATURES if self.features[n].isChecked() and self.features[n].isEnabled())
         if self._spec.features in (PIXELS, COLUMNS):
             features = self._spec.features
-        elif input_dim(dataset) != input_dim(self._spec.dataset):
+        elif dataset != self._spec.dataset and input_dim(dataset) != self._spec.input_dim:
             features = ("x1",) if input_dim(dataset) == 1 else ("x1", "x2")
         if not features:
             features = self._spec.features  # at least one input: undo the last untick
