@@ -8,11 +8,13 @@ the dataset's min/max, the engine's loss slice.
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QApplication, QCheckBox
 
+from nnstudio.engine.inspect import LossSlice
 from nnstudio.gui.loss_plot import MAX_DRAWN
+from nnstudio.gui.loss_slice import LossSliceView
 
 PAD = 0.15  # a view may exceed its framing rule by this share of its span (padding), never more
 
@@ -80,6 +82,32 @@ def open_dock(window, name):
     dock.show()
     dock.raise_()
     return dock
+
+
+def right_click_slice(qtbot, window, point):
+    """Right-click on the canvas at ``point`` and choose "Loss along this parameter" in the menu."""
+
+    def choose():
+        menu = QApplication.activePopupWidget()
+        if menu is None:
+            QTimer.singleShot(30, choose)
+            return
+        menu.actions()[0].trigger()
+        menu.close()
+
+    QTimer.singleShot(50, choose)
+    before = window.inside.slice_view.current_slice()
+    qtbot.mouseClick(window.network_view.mouse_target(), Qt.RightButton, pos=point)
+    qtbot.waitUntil(lambda: window.inside.slice_view.current_slice() not in (None, before))
+
+
+def type_into_edge(qtbot, window, layer, src, dst, text):
+    view = window.network_view
+    qtbot.mouseClick(view.mouse_target(), Qt.LeftButton, pos=view.edge_point(layer, src, dst))
+    qtbot.waitUntil(lambda: window.editor.is_open() and QApplication.focusWidget() is window.editor)
+    window.editor.selectAll()
+    qtbot.keyClicks(window.editor, text)
+    qtbot.keyClick(window.editor, Qt.Key_Return)
 
 
 # ---- the checks ------------------------------------------------------------------------------------------
@@ -276,3 +304,99 @@ def test_weights_over_time_frames_the_current_run(qtbot, window):
     open_dock(window, "weights")
     wait_weights_panel(qtbot, window)
     assert_weights_panel_frames(window)
+
+
+# ---- the loss slice ---------------------------------------------------------------------------------------
+def assert_slice_frames(view):
+    s = view.current_slice()
+    x = np.concatenate((s.values, [s.current, s.next_value]))
+    y = s.losses[np.isfinite(s.losses)]
+    assert_frames(view.view_range(), ((x.min(), x.max()), (y.min(), y.max())), empty=None)
+
+
+def test_loss_slice_follows_its_parameter_and_clears_with_the_network(qtbot, window):
+    step_keys(qtbot, window, 5)
+    type_into_edge(qtbot, window, 1, 2, 0, "6")
+    qtbot.waitUntil(lambda: window.parameters()[2][2, 0] == 6.0)
+    right_click_slice(qtbot, window, window.network_view.edge_point(1, 2, 0))
+    view = window.inside.slice_view
+    assert view.current_slice().current == 6.0
+    assert_slice_frames(view)  # 6 ± 12: the values tried
+    # A new network: the slice is gone, and so is its range of −6…18.
+    new_generation(qtbot, window, lambda: qtbot.mouseClick(window.controls.add_layer, Qt.LeftButton))
+    assert view.current_slice() is None
+    assert_frames(view.view_range(), None, empty=((-1.0, 1.0), (0.0, 1.0)))
+    right_click_slice(qtbot, window, window.network_view.bias_point(0, 1))
+    assert_slice_frames(view)
+
+
+def label_rects(view):
+    return view.now_text.sceneBoundingRect(), view.next_text.sceneBoundingRect()
+
+
+def marker_rects(view):
+    """Scene rects of the current dot and the next-step ring (as drawn: their symbol sizes in pixels)."""
+    vb = view.plot.getPlotItem().getViewBox()
+    out = []
+    for pos, size in ((view.current_marker_pos(), view.current_dot.opts["size"]),
+                      (view.next_marker_pos(), view.next_dot.opts["size"])):
+        c = vb.mapViewToScene(QPointF(*pos))
+        out.append(QRectF(c.x() - size / 2, c.y() - size / 2, size, size))
+    return out
+
+
+def assert_labels_clear(view):
+    """"now" and "next step" never overlap each other or either marker, and both lie inside the plot."""
+    now, nxt = label_rects(view)
+    box = view.plot.getPlotItem().getViewBox().sceneBoundingRect()
+    assert view.now_text.isVisible() and view.next_text.isVisible()
+    assert not now.intersects(nxt), (now, nxt)
+    for label in (now, nxt):
+        assert box.contains(label), f"label {label} is cut off by the plot {box}"
+        for marker in marker_rects(view):
+            assert not label.intersects(marker), f"label {label} covers a marker {marker}"
+
+
+def test_slice_labels_in_the_window_never_overlap(qtbot, window):
+    play_until(qtbot, window, 3_000)  # trained: the steps are tiny moves, now and next almost coincide
+    open_dock(window, "slice")
+    for point in (window.network_view.edge_point(0, 0, 0), window.network_view.edge_point(2, 1, 0),
+                  window.network_view.bias_point(1, 0), window.network_view.bias_point(2, 0)):
+        right_click_slice(qtbot, window, point)
+        QApplication.processEvents()
+        s = window.inside.slice_view.current_slice()
+        assert abs(s.next_value - s.current) < 0.05 * np.ptp(s.values)
+        assert_labels_clear(window.inside.slice_view)
+
+
+def quadratic(current, gradient, lr, minimum=0.0, width=2.0, top=False, values=None):
+    xs = np.linspace(current - width, current + width, 121) if values is None else np.linspace(*values, 121)
+    sign = -1.0 if top else 1.0
+    ys = sign * (xs - minimum) ** 2 + (50.0 if top else 0.5)
+    loss = sign * (current - minimum) ** 2 + (50.0 if top else 0.5)
+    return LossSlice(0, xs, ys, current, loss, gradient, lr, current - lr * gradient)
+
+
+@pytest.mark.parametrize("s", [
+    quadratic(0.3, 0.6, 0.03),  # a small step left
+    quadratic(0.3, 1e-9, 0.03),  # a tiny step: both markers on one spot
+    quadratic(0.3, -1e-9, 0.03),
+    quadratic(0.3, 0.0, 0.0),  # no step at all
+    quadratic(-0.99, -30.0, 0.2, width=2.0),  # a long step to the right edge
+    quadratic(0.99, 30.0, 0.2, width=2.0),  # … and to the left edge
+    quadratic(0.0, 0.0, 0.03, top=True),  # at the top of a hill: the labels cannot go above
+    quadratic(-2.0, 1e-9, 0.03, minimum=-2.0, values=(-2.0, 2.0)),  # at the bottom-left corner
+], ids=["small", "tiny+", "tiny-", "none", "long-right", "long-left", "hilltop", "corner"])
+@pytest.mark.parametrize("size", [(420, 300), (600, 160)])
+def test_slice_labels_never_overlap_and_stay_inside(qtbot, s, size):
+    view = LossSliceView()
+    qtbot.addWidget(view)
+    view.resize(*size)
+    view.show()
+    qtbot.waitExposed(view)
+    view.show_slice(s, "Loss along weight  layer 0: neuron 0 → neuron 0")
+    QApplication.processEvents()
+    assert_labels_clear(view)
+    view.resize(size[0] // 2 + 100, size[1])  # a resized dock keeps them apart too
+    QApplication.processEvents()
+    assert_labels_clear(view)
