@@ -8,7 +8,7 @@ the dataset's min/max, the engine's loss slice.
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, QTimer
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QApplication, QCheckBox
 
@@ -400,3 +400,54 @@ def test_slice_labels_never_overlap_and_stay_inside(qtbot, s, size):
     view.resize(size[0] // 2 + 100, size[1])  # a resized dock keeps them apart too
     QApplication.processEvents()
     assert_labels_clear(view)
+
+
+# ---- the output panel -------------------------------------------------------------------------------------
+def data_box(window):
+    d = window.snapshot().data
+    if d.X_train.shape[1] == 2:
+        X = np.vstack((d.X_train, d.X_test))
+        return (X[:, 0].min(), X[:, 0].max()), (X[:, 1].min(), X[:, 1].max())
+    x = np.concatenate((d.X_train[:, 0], d.X_test[:, 0]))
+    y = np.concatenate((d.y_train, d.y_test)).astype(float)
+    return (x.min(), x.max()), (y.min(), y.max())
+
+
+def assert_output_frames(window):
+    view = window.output_view
+    assert np.ravel(view.data_range()) == pytest.approx(np.ravel(data_box(window)))
+    regression_1d = window.snapshot().data.X_train.shape[1] == 1 and not window.snapshot().spec.classification
+    (xa, xb), (ya, yb) = view.view_range()
+    (x0, x1), (y0, y1) = data_box(window)
+    if regression_1d:  # the fit shows its intercept: x = 0 and y = 0 are in view
+        x0, x1, y0, y1 = min(x0, 0), max(x1, 0), min(y0, 0), max(y1, 0)
+    assert xa <= x0 and xb >= x1 and ya <= y0 and yb >= y1
+    if window.snapshot().data.X_train.shape[1] == 2:  # a square plane around the wider axis
+        span = max(x1 - x0, y1 - y0)
+        assert xb - xa == pytest.approx(yb - ya) and xb - xa <= 1.3 * span
+    else:
+        assert xb - xa <= 1.3 * (x1 - x0) and yb - ya <= 1.3 * (y1 - y0)
+
+
+def test_output_panel_frames_every_dataset_and_drawn_points(qtbot, window):
+    assert_output_frames(window)
+    for name in ("line", "reg-plane", "xor", "spiral", "circle"):
+        before = window.snapshot().data
+        choose_dataset(window, name)
+        qtbot.waitUntil(lambda b=before, n=name: (s := window.snapshot()).data is not b and s.spec.dataset == n,
+                        timeout=10_000)
+        assert_output_frames(window)
+    # Clear points: the plane stays while it is empty; two drawn points then become the data.
+    window.data_tools.actionClearAllPoints.trigger()
+    assert_output_frames(window)
+    vb = window.output_view.plot.getPlotItem().getViewBox()
+    viewport = window.output_view.plot.viewport()
+    for (x, y), mod in (((2.0, 1.0), Qt.ShiftModifier), ((-3.0, -2.0), Qt.ControlModifier)):
+        pos = window.output_view.plot.mapFromScene(vb.mapViewToScene(QPointF(x, y)))
+        qtbot.mouseClick(viewport, Qt.LeftButton, mod, QPoint(pos.x(), pos.y()))
+    qtbot.waitUntil(lambda: window.snapshot().spec.dataset == "custom", timeout=5000)
+    assert_output_frames(window)
+    # The tick labels are the data's own numbers, never scaled by an SI prefix ("x1 (x0.001)").
+    item = window.output_view.plot.getPlotItem()
+    for name in ("left", "bottom"):
+        assert not item.getAxis(name).autoSIPrefix
