@@ -7,6 +7,12 @@ appends only mark the plot dirty and a single-shot timer redraws at most ``1000 
 Rewinding: a click on the plot emits ``stepClicked``; ``set_viewing`` marks the step shown with a vertical line;
 ``start_branch`` keeps the curve so far as a dimmed "earlier branch" and continues the live curve from the
 branch point.
+
+Framing (``view_range``), set at every redraw from the curves drawn (``data_range``): steps from 0 to the last
+step drawn, padded by 2 % of that span (0…1 when nothing is drawn); loss from 0 (or the lowest loss, if
+negative) to the highest one drawn, padded by 5 % of that span (0…1 when nothing is drawn). On a log scale the
+loss axis spans the lowest to the highest positive loss, padded by 5 % of that span in decades (0.1…1 when
+there is none). Markers and the viewing line are not data: they never widen the frame.
 """
 
 from __future__ import annotations
@@ -20,6 +26,8 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 
 from nnstudio.engine.loop import LossLog
 
+from .plot_frame import StepAxis, extent, frame, show_range
+
 __all__ = ["LossPlot"]
 
 MAX_DRAWN = 2000
@@ -29,6 +37,7 @@ MAX_MARKERS = 300
 TRAIN_COLOR, TEST_COLOR, MARKER_COLOR = "#808080", "#f59322", "#0877bd"
 BRANCH_COLOR, VIEWING_COLOR = "#d4d4d4", "#c2185b"
 MAX_BRANCHES = 20  # dimmed earlier-branch curves kept (the oldest go first)
+STEP_PAD, LOSS_PAD = 0.02, 0.05  # shares of the data's span left free at each end of the axes
 
 
 class _Buckets:
@@ -102,7 +111,7 @@ class LossPlot(QWidget):
         self._log_scale = False
         self._branches: list[tuple[np.ndarray, np.ndarray, pg.PlotDataItem]] = []  # (steps, losses, item)
 
-        self.plot = pg.PlotWidget(background="w")
+        self.plot = pg.PlotWidget(background="w", axisItems={"bottom": StepAxis("bottom")})
         item = self.plot.getPlotItem()
         # A live curve that the user has panned away from stops following the run; keep it framed.
         item.setMouseEnabled(False, False)
@@ -247,6 +256,42 @@ class LossPlot(QWidget):
         data = np.array(rows, dtype=np.float64).reshape(-1, 2)
         return data[:, 0].astype(np.int64), data[:, 1]
 
+    def data_range(self) -> tuple[tuple[float, float], tuple[float, float] | None] | None:
+        """((first, last step), (lowest, highest loss)) of the curves drawn, None when nothing is drawn.
+
+        The curves are the live train loss (bucket means once a run outgrows MAX_DRAWN points), the test loss
+        and the dimmed earlier branches; the steps are those the losses belong to (the last step, not the last
+        bucket's centre). On a log scale only positive losses count; their range is None if there are none.
+        """
+        items = [self.train_item, self.test_item] + [it for _, _, it in self._branches]
+        ends = [np.asarray(it.xData) for it in items if it.xData is not None]
+        if len(self._log):
+            ends.append(np.array([self._step0 + 1, self._step0 + len(self._log)]))
+        ends += [np.asarray(steps[[0, -1]]) for steps, _, _ in self._branches if len(steps)]
+        steps = extent(*ends)
+        if steps is None:
+            return None
+        losses = extent(*(it.yData for it in items), positive=self._log_scale)
+        return steps, losses
+
+    def view_range(self) -> tuple[tuple[float, float], tuple[float, float]]:
+        """((x0, x1), (y0, y1)) shown, in steps and loss (on a log scale too: not log10 of the loss)."""
+        (x0, x1), (y0, y1) = self.plot.getPlotItem().getViewBox().viewRange()
+        if self._log_scale:
+            y0, y1 = 10.0 ** y0, 10.0 ** y1
+        return (float(x0), float(x1)), (float(y0), float(y1))
+
+    def _frame(self) -> None:
+        data = self.data_range()
+        steps, losses = (None, None) if data is None else data
+        x = frame(steps, pad=STEP_PAD, include_zero=True)
+        if self._log_scale:
+            decades = None if losses is None else (np.log10(losses[0]), np.log10(losses[1]))
+            y = frame(decades, pad=LOSS_PAD, empty=(-1.0, 0.0))
+        else:
+            y = frame(losses, pad=LOSS_PAD, include_zero=True)
+        show_range(self.plot.getPlotItem().getViewBox(), x, y)
+
     # ---- rewinding and branches ------------------------------------------------------------------
     def _clicked(self, ev) -> None:
         if ev.button() != Qt.MouseButton.LeftButton:
@@ -302,6 +347,7 @@ class LossPlot(QWidget):
         while self._branches:
             self.plot.getPlotItem().removeItem(self._branches.pop()[2])
         self._update_loss_legend()
+        self._frame()
 
     def _update_loss_legend(self) -> None:
         entries = [("━", TRAIN_COLOR, "train loss"), ("━", TEST_COLOR, "test loss")]
@@ -331,6 +377,7 @@ class LossPlot(QWidget):
         for it, col in ((self.train_acc_item, 2), (self.test_acc_item, 3)):
             keep = np.isfinite(ev[:, col])
             it.setData(ev[keep, 0], ev[keep, col])
+        self._frame()
 
     # ---- options ------------------------------------------------------------------------------
     def set_classification(self, on: bool) -> None:

@@ -4,23 +4,35 @@ The curve is L(θ) over ``LossSlice.values``; the dot is where θ is now, the da
 slope is the gradient, and the hollow marker where one plain gradient step (θ − η·∂L/∂θ) would move it.
 A click picks a new value: the view only emits ``valueChosen``; the main window turns it into an undoable
 edit, so the slice never mutates a network itself.
+
+Framing (``view_range``), set by every ``show_slice`` from the slice itself (``data_range``): the parameter
+axis spans the values tried, the current value and the next step's, padded by 2 % of that span; the loss axis
+spans the finite losses, padded by 5 % (a flat slice at L gets L ± max(|L|, 1) / 2). With no slice (``clear``,
+as after a new network) the plot shows −1…1 × 0…1.
+
+The labels "now" and "next step" sit diagonally off or beside their markers, clear of both markers, of each
+other and of the plot's edges; the placement is chosen again whenever the plot is resized.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QSize, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, QSize, QSizeF, Qt, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from nnstudio.engine.inspect import LossSlice
 
 from .math_card import fmt
+from .plot_frame import extent, frame, show_range
 
 __all__ = ["LossSliceView"]
 
 CURVE_COLOR, CURRENT_COLOR, TANGENT_COLOR, NEXT_COLOR = "#202124", "#0877bd", "#f59322", "#0877bd"
 _EMPTY = (np.empty(0), np.empty(0))
+VALUE_PAD, LOSS_PAD = 0.02, 0.05  # shares of the data's span left free at each end of the axes
+NO_SLICE = ((-1.0, 1.0), (0.0, 1.0))  # the frame of an empty plot
+MARKER_CLEAR_PX = 10  # labels stay out of the square of this half-size around each marker (ring radius 8 + pen)
 
 
 class LossSliceView(QWidget):
@@ -61,6 +73,7 @@ class LossSliceView(QWidget):
             it.setZValue(11)
             item.addItem(it)
         self.plot.scene().sigMouseClicked.connect(self._clicked)
+        item.getViewBox().sigResized.connect(self._place_labels)
         self.plot.setToolTip(
             "Loss L as this one parameter varies, every other parameter fixed.\n"
             "Blue dot: its value now. Orange dashes: the tangent, slope ∂L/∂θ.\n"
@@ -93,35 +106,17 @@ class LossSliceView(QWidget):
         self._curve = (x, y)
         self.curve.setData(x, y)
 
-        finite = y[np.isfinite(y)]
-        if finite.size:
-            lo, hi = float(finite.min()), float(finite.max())
-        else:
-            lo, hi = (s.loss - 1, s.loss + 1) if np.isfinite(s.loss) else (0.0, 1.0)
-        if hi - lo < 1e-12:
-            lo, hi = lo - 0.5 * max(abs(lo), 1e-3), hi + 0.5 * max(abs(hi), 1e-3)
-        pad = 0.06 * (hi - lo)
-        y0, y1 = lo - pad, hi + pad
-        x_all = np.concatenate((x, [s.current, s.next_value]))
-        x_all = x_all[np.isfinite(x_all)]
-        x0, x1 = (float(x_all.min()), float(x_all.max())) if x_all.size else (-1.0, 1.0)
-        if x1 - x0 < 1e-12:
-            x0, x1 = x0 - 1.0, x1 + 1.0
-
+        (x0, x1), (y0, y1) = self._frame_of(s)
         self._tangent = _tangent_segment(s.current, s.loss, s.gradient, x0, x1, y0, y1)
         self.tangent.setData(*self._tangent)
         self._current = (float(s.current), float(s.loss))
         self._next = (float(s.next_value), self._loss_at(s.next_value, y0, y1))
-        # Labels above the markers and on opposite sides, "next step" on the side the step goes, so they
-        # never sit on top of each other however small the step is.
-        forward = not s.next_value < s.current
-        self.now_text.setAnchor((1.1, 1.0) if forward else (-0.1, 1.0))
-        self.next_text.setAnchor((-0.1, 1.0) if forward else (1.1, 1.0))
         self._place(self.current_dot, self.now_text, self._current)
         self._place(self.next_dot, self.next_text, self._next)
         self.vline.setPos(s.current)
         self.vline.setVisible(bool(np.isfinite(s.current)))
-        item.getViewBox().setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.02)
+        show_range(item.getViewBox(), (x0, x1), (y0, y1))
+        self._place_labels()
         self.info.setText(
             f"θ now <b>{fmt(s.current)}</b> · loss {fmt(s.loss)} · slope ∂L/∂θ {fmt(s.gradient)}<br>"
             f"next step: θ − {fmt(s.learning_rate)} × slope = <b>{fmt(s.next_value)}</b>"
@@ -137,12 +132,37 @@ class LossSliceView(QWidget):
             it.setData([], [])
         for it in (self.vline, self.next_text, self.now_text):
             it.setVisible(False)
-        self.plot.getPlotItem().setTitle("Click a weight or bias to see the loss along it", color="#5f6368",
-                                         size="10pt")
+        item = self.plot.getPlotItem()
+        item.setTitle("Click a weight or bias to see the loss along it", color="#5f6368", size="10pt")
+        item.setLabel("bottom", "parameter value")
+        show_range(item.getViewBox(), *NO_SLICE)
         self.info.setText("")
 
     def current_slice(self) -> LossSlice | None:
         return self._slice
+
+    def data_range(self) -> tuple[tuple[float, float], tuple[float, float] | None] | None:
+        """((lowest, highest parameter value), (lowest, highest finite loss)) of the slice shown, or None.
+
+        The values are those tried plus the current one and the next step's; the losses' range is None if
+        none is finite."""
+        s = self._slice
+        if s is None:
+            return None
+        return extent(s.values, [s.current, s.next_value]), extent(s.losses)
+
+    def view_range(self) -> tuple[tuple[float, float], tuple[float, float]]:
+        """((x0, x1), (y0, y1)) shown: parameter value × loss."""
+        (x0, x1), (y0, y1) = self.plot.getPlotItem().getViewBox().viewRange()
+        return (float(x0), float(x1)), (float(y0), float(y1))
+
+    def _frame_of(self, s: LossSlice) -> tuple[tuple[float, float], tuple[float, float]]:
+        values = extent(s.values, [s.current, s.next_value])
+        losses = extent(s.losses)
+        if losses is None and np.isfinite(s.loss):
+            losses = (float(s.loss), float(s.loss))
+        return (frame(values, pad=VALUE_PAD, empty=NO_SLICE[0]),
+                frame(losses, pad=LOSS_PAD, empty=NO_SLICE[1]))
 
     # ---- for tests --------------------------------------------------------------------------------
     def curve_data(self) -> tuple[np.ndarray, np.ndarray]:
@@ -175,6 +195,41 @@ class LossSliceView(QWidget):
         if ok:
             text.setPos(*pos)
 
+    def _place_labels(self, *_) -> None:
+        """Anchor "now" and "next step" at the pair of spots around their markers that overlaps least.
+
+        Also a slot of the view's sigResized (called from inside a C++ resize): it checks instead of raising.
+        """
+        if self._current is None or self._next is None:
+            return
+        vb = self.plot.getPlotItem().getViewBox()
+        box = vb.sceneBoundingRect()
+        points = [p if all(np.isfinite(p)) else None for p in (self._current, self._next)]
+        if box.width() < 1 or box.height() < 1 or points[0] is None:
+            return
+        centres = [None if p is None else vb.mapViewToScene(QPointF(*p)) for p in points]
+        markers = [_square(c, MARKER_CLEAR_PX) for c in centres if c is not None]
+        # "next step" goes on the side the step goes, "now" on the other: apart however small the step is.
+        forward = points[1] is None or not self._next[0] < self._current[0]
+        sides = (-1, 1) if forward else (1, -1)
+        texts = (self.now_text, self.next_text)
+        sizes = [t.textItem.boundingRect().size() for t in texts]
+        options = [_spots(c, text, side, room) if c is not None else [None]
+                   for c, text, side, room in zip(centres, texts, sides, sizes[::-1])]
+        best, best_cost = None, None
+        for i, a in enumerate(options[0]):
+            for j, b in enumerate(options[1]):
+                labels = [r for r in (a, b) if r is not None]
+                cost = sum(_outside(r, box) for r in labels) + sum(_overlap(r, m) for r in labels for m in markers)
+                if len(labels) == 2:
+                    cost += _overlap(a, b)
+                key = (round(cost), i + j)  # whole px²: touching rects leave rounding slivers
+                if best_cost is None or key < best_cost:
+                    best, best_cost = (a, b), key
+        for text, centre, rect in zip(texts, centres, best):
+            if rect is not None:
+                text.setAnchor(((centre.x() - rect.left()) / rect.width(), (centre.y() - rect.top()) / rect.height()))
+
     def _clicked(self, ev) -> None:
         if self._slice is None or ev.button() != Qt.MouseButton.LeftButton:
             return
@@ -184,6 +239,38 @@ class LossSliceView(QWidget):
             return  # a click on an axis or the title is not a choice of value
         ev.accept()
         self.valueChosen.emit(float(vb.mapSceneToView(QPointF(scene_pos)).x()))
+
+
+def _square(centre: QPointF, half: float) -> QRectF:
+    return QRectF(centre.x() - half, centre.y() - half, 2 * half, 2 * half)
+
+
+def _spots(centre: QPointF, text: pg.TextItem, side: int, room: QSizeF) -> list[QRectF]:
+    """Scene rects the label may take around its marker, best first: on its own ``side`` (−1 left, +1
+    right) above, below and beside the marker; then leaving ``room`` (the other label's size) between it and
+    the marker, further up, down or out; then the same on the other side."""
+    r = text.textItem.boundingRect()
+    w, h, d = max(r.width(), 1.0), max(r.height(), 1.0), MARKER_CLEAR_PX
+    cx, cy = centre.x(), centre.y()
+    up, down = cy - d - h, cy + d  # diagonal spots: a corner of the label touches the marker's square
+    spots = []
+    for s in (side, -side):
+        near = cx + d if s > 0 else cx - d - w
+        beside = cx + d + 2 if s > 0 else cx - d - 2 - w
+        out = near + s * (room.width() + 4)
+        spots += [QRectF(near, up, w, h), QRectF(near, down, w, h), QRectF(beside, cy - h / 2, w, h),
+                  QRectF(near, up - room.height() - 2, w, h), QRectF(near, down + room.height() + 2, w, h),
+                  QRectF(out, up, w, h), QRectF(out, down, w, h)]
+    return spots
+
+
+def _overlap(a: QRectF, b: QRectF) -> float:
+    r = a.intersected(b)
+    return r.width() * r.height() if r.isValid() else 0.0
+
+
+def _outside(r: QRectF, box: QRectF) -> float:
+    return r.width() * r.height() - _overlap(r, box)
 
 
 def _tangent_segment(x_c, y_c, g, x0, x1, y0, y1) -> tuple[np.ndarray, np.ndarray]:

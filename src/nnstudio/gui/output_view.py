@@ -8,6 +8,15 @@ snapshots stay the caller's business. ``refresh()`` evaluates ``predict`` on a g
 Clicking a data point emits ``sampleClicked``; ``set_hover_map`` borrows the heatmap for one neuron's output
 while the canvas hovers it. Image data (8×8 digits) has no plane to paint: the view shows the selected
 sample and the predicted class probabilities instead (``DigitView``).
+
+Framing (``view_range``), set by every ``set_problem`` from the data (``data_range``, train and test together):
+- 2-D data: a plane centred on the points' box, both axes spanning the box's wider side (equal spans in data
+  units) padded by 10 % of it at each end; the heatmap's grid covers exactly this plane;
+- 1-D data: x the inputs' range and y the targets' range, each padded by 8 % of its span at each end, both
+  stretched to include 0 for regression (the bias is the intercept); the fitted curve may leave the frame,
+  the points never do.
+An axis whose values are all one value v spans max(|v|, 1) before padding; no points at all: −6…6. Points
+drawn after Clear points are not data yet: the plane stays until the trainer has them.
 """
 
 from __future__ import annotations
@@ -22,6 +31,7 @@ from . import palette
 from .heat_colors import diverging_lut, heat_blend, hex_rgb
 from .output_overlays import OutputOverlays
 from .pixel_weights import DigitView, image_side
+from .plot_frame import extent
 
 __all__ = ["OutputView", "class_colors"]
 
@@ -98,6 +108,7 @@ class OutputView(OutputOverlays, QWidget):
             axis = item.getAxis(name)
             axis.setPen("#888888")
             axis.setTextPen("#333333")
+            axis.enableAutoSIPrefix(False)  # "x1 (x0.001)" under ticks 100…300 hides the data's own numbers
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setZValue(-10)
         self.curve = pg.PlotDataItem(pen=pg.mkPen(ORANGE, width=3), connect="finite", antialias=True)
@@ -371,6 +382,23 @@ class OutputView(OutputOverlays, QWidget):
         ys = y0 + (np.arange(n) + 0.5) * (y1 - y0) / n
         gx, gy = np.meshgrid(xs, ys)
         return np.column_stack((gx.ravel(), gy.ravel()))
+
+    def data_range(self) -> tuple[tuple[float, float], tuple[float, float]] | None:
+        """((x0, x1), (y0, y1)) of the data set last (train and test): x1 × x2 for 2-D data, input × target
+        for 1-D data; None when the view draws no plane (images, other input counts, no data)."""
+        if self._dim not in (1, 2) or self._image_side is not None or not self._data:
+            return None
+        X = np.vstack((self._data["train"][0], self._data["test"][0]))
+        if len(X) == 0:
+            return None
+        if self._dim == 2:
+            return extent(X[:, 0]), extent(X[:, 1])
+        return extent(X[:, 0]), extent(np.concatenate((self._data["train"][1], self._data["test"][1])))
+
+    def view_range(self) -> tuple[tuple[float, float], tuple[float, float]]:
+        """((x0, x1), (y0, y1)) the plot shows, in the data's units."""
+        (x0, x1), (y0, y1) = self.plot.getPlotItem().getViewBox().viewRange()
+        return (float(x0), float(x1)), (float(y0), float(y1))
 
     # ---- inspection ---------------------------------------------------------------------------
     def grid_points(self) -> np.ndarray:

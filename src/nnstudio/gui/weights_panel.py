@@ -3,6 +3,13 @@
 The lesson it carries: with L2 or L1 regularisation on, the norms visibly shrink and the histograms pull in
 toward 0. Every norm point is kept (growable arrays, no Python object per point); ``add`` only stores and
 marks the plots dirty, and a single-shot timer redraws at most ``1000 / REDRAW_MS`` times a second.
+
+Framing, set at every redraw from the data drawn (``histogram_data_range``, ``norm_data_range``), so a reset,
+a new network or a branch never leaves an old range, even behind another dock tab:
+- the histogram: weight values from the lowest to the highest bin edge, padded by 2 % of that span (−1…1
+  with no data); share from 0 to the largest share, padded by 5 % (0…1 with no data);
+- the norms: steps from 0 to the last recorded step, padded by 2 % (0…1 with no data, or only step 0); ‖W‖₂
+  from 0 to the largest norm, padded by 5 % (0…1 with no data).
 """
 
 from __future__ import annotations
@@ -15,10 +22,12 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from nnstudio.engine.loop import LossLog
 
 from .math_card import fmt
+from .plot_frame import StepAxis, extent, frame, show_range
 
 __all__ = ["LAYER_COLORS", "REDRAW_MS", "WeightsOverTime"]
 
 REDRAW_MS = 100  # ≤ 10 redraws a second: the weights change every step, the eye needs far fewer frames
+X_PAD, Y_PAD = 0.02, 0.05  # shares of the data's span left free at each end of the axes
 # Layer identity, not sign: none of these is the weight palette's orange or blue.
 LAYER_COLORS = ("#202124", "#7b3fb0", "#1a9e77", "#d0317a", "#6b8e23", "#a6761d", "#5f6368", "#c0392b")
 
@@ -35,6 +44,11 @@ def _style(item: pg.PlotItem, bottom: str, left: str) -> None:
         axis.setPen("#888888")
         axis.setTextPen("#333333")
         axis.enableAutoSIPrefix(False)
+
+
+def _view_range(plot: pg.PlotWidget) -> tuple[tuple[float, float], tuple[float, float]]:
+    (x0, x1), (y0, y1) = plot.getPlotItem().getViewBox().viewRange()
+    return (float(x0), float(x1)), (float(y0), float(y1))
 
 
 class _Series:
@@ -64,7 +78,7 @@ class WeightsOverTime(QWidget):
         self._norm_items: dict[int, pg.PlotDataItem] = {}
 
         self.hist_plot = pg.PlotWidget(background="w")
-        self.norm_plot = pg.PlotWidget(background="w")
+        self.norm_plot = pg.PlotWidget(background="w", axisItems={"bottom": StepAxis("bottom")})
         _style(self.hist_plot.getPlotItem(), "weight value", "share of weights")
         _style(self.norm_plot.getPlotItem(), "step", "‖W‖₂")
         self.hist_plot.getPlotItem().setTitle("Weights now", color="#202124", size="10pt")
@@ -98,6 +112,7 @@ class WeightsOverTime(QWidget):
         self._timer.setSingleShot(True)
         self._timer.setInterval(REDRAW_MS)
         self._timer.timeout.connect(self.flush)
+        self._frame()
 
     def sizeHint(self) -> QSize:
         return QSize(400, 460)
@@ -126,6 +141,7 @@ class WeightsOverTime(QWidget):
             items.clear()
             legend.clear()
         self.status.setText("")
+        self._frame()
 
     def norm_curve(self, layer: int) -> tuple[np.ndarray, np.ndarray]:
         """Every recorded (steps, norms) of weight layer ``layer``."""
@@ -142,6 +158,27 @@ class WeightsOverTime(QWidget):
         x, y = it.xData, it.yData
         return (np.asarray(x).copy(), np.asarray(y).copy()) if x is not None else None
 
+    def histogram_data_range(self) -> tuple[tuple[float, float], tuple[float, float]] | None:
+        """((lowest, highest bin edge), (smallest, largest share)) of the histograms drawn, or None."""
+        items = [it for it in self._hist_items.values() if it.xData is not None and len(it.xData)]
+        if not items:
+            return None
+        return extent(*(it.xData for it in items)), extent(*(it.yData for it in items))
+
+    def norm_data_range(self) -> tuple[tuple[float, float], tuple[float, float]] | None:
+        """((first, last step), (smallest, largest norm)) of every recorded norm, or None."""
+        series = list(self._series.values())
+        steps = extent(*(s.steps.array()[[0, -1]] for s in series if len(s.steps)))  # steps only grow
+        return None if steps is None else (steps, extent(*(s.norms.array() for s in series)))
+
+    def histogram_view_range(self) -> tuple[tuple[float, float], tuple[float, float]]:
+        """((x0, x1), (y0, y1)) the histogram plot shows: weight value × share of weights."""
+        return _view_range(self.hist_plot)
+
+    def norm_view_range(self) -> tuple[tuple[float, float], tuple[float, float]]:
+        """((x0, x1), (y0, y1)) the norm plot shows: step × ‖W‖₂."""
+        return _view_range(self.norm_plot)
+
     # ---- drawing ----------------------------------------------------------------------------------
     def flush(self) -> None:
         """Redraw now (the timer calls this; tests may too)."""
@@ -154,10 +191,21 @@ class WeightsOverTime(QWidget):
             share = counts / total if total > 0 else counts
             self._item(layer, hist=True).setData(edges, share)
             steps, norms = self.norm_curve(layer)
-            self._item(layer, hist=False).setData(steps.astype(np.float64), norms)
+            # A line needs two points: right after a reset each layer has one, drawn as a dot instead.
+            self._item(layer, hist=False).setData(steps.astype(np.float64), norms,
+                                                  symbol="o" if len(steps) == 1 else None)
         if self._latest:
             means = " · ".join(f"W{k} {fmt(self._latest[k]['mean_abs'])}" for k in sorted(self._latest))
             self.status.setText(f"step {self._step} · mean |w|: {means}")
+        self._frame()
+
+    def _frame(self) -> None:
+        hist = self.histogram_data_range() or (None, None)
+        show_range(self.hist_plot.getPlotItem().getViewBox(), frame(hist[0], pad=X_PAD, empty=(-1.0, 1.0)),
+                   frame(hist[1], pad=Y_PAD, include_zero=True))
+        norms = self.norm_data_range() or (None, None)
+        show_range(self.norm_plot.getPlotItem().getViewBox(), frame(norms[0], pad=X_PAD, include_zero=True),
+                   frame(norms[1], pad=Y_PAD, include_zero=True))
 
     def _item(self, layer: int, hist: bool) -> pg.PlotDataItem:
         items = self._hist_items if hist else self._norm_items
@@ -168,7 +216,8 @@ class WeightsOverTime(QWidget):
             plot = (self.hist_plot if hist else self.norm_plot).getPlotItem()
             # Outlined steps, not filled bars: several layers overlap and every outline stays visible.
             it = pg.PlotDataItem(stepMode="center", pen=pen, name=f"W{layer}") if hist else \
-                pg.PlotDataItem(pen=pen, name=f"W{layer}", connect="finite")
+                pg.PlotDataItem(pen=pen, name=f"W{layer}", connect="finite", symbolSize=6, symbolPen=pen,
+                                symbolBrush=color)
             plot.addItem(it)
             items[layer] = it
         return it
