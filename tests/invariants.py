@@ -131,7 +131,7 @@ def fill_oracle(window, activations_of_sample: list[np.ndarray]) -> list[tuple[s
 
     snap = window.snapshot()
     F = np.asarray(snap.data.F_train, dtype=np.float64)
-    pixels = snap.spec.features == "pixels"
+    pixels = snap.spec.features == ("pixels",)
     top = float(np.abs(F).max()) or 1.0
     if pixels and F.min() >= 0:
         out = [("input pixels", "pixels", top)]
@@ -210,3 +210,63 @@ def check_fits_screen(window) -> None:
     bar = window.statusBar()
     assert bar.isVisible() and bar.height() > 0, "the status bar is hidden"
     assert bar.geometry().bottom() < window.height(), "the status bar is below the window's bottom edge"
+
+
+def _check_axis(what: str, view: tuple[float, float], data: tuple[float, float] | None, empty=(0.0, 1.0)) -> None:
+    """A view axis covers its data and is not ≫ it (padding, a constant's ±|v|/2, and the axis' start at 0
+    allowed); with no data it is the plot's empty frame."""
+    v0, v1 = view
+    assert math.isfinite(v0) and math.isfinite(v1) and v1 > v0, f"{what}: view {view} is not a range"
+    if data is None:
+        e0, e1 = empty
+        slack = 0.1 * (e1 - e0)
+        assert e0 - slack <= v0 and v1 <= e1 + slack, f"{what}: no data, yet the view is {v0:.6g}…{v1:.6g}"
+        return
+    d0, d1 = data
+    span = d1 - d0
+    tol = 1e-9 * max(1.0, abs(d0), abs(d1))
+    assert v0 <= d0 + tol and v1 >= d1 - tol, f"{what}: view {v0:.6g}…{v1:.6g} cuts the data {d0:.6g}…{d1:.6g}"
+    allowed = 1.5 * span + 1.1 * max(abs(d0), abs(d1), 1.0)
+    assert v1 - v0 <= allowed, f"{what}: view {v0:.6g}…{v1:.6g} is ≫ the data {d0:.6g}…{d1:.6g}"
+
+
+def check_axes(window) -> None:
+    """The loss plot, the output panel, the loss slice and the weight plots show the current data's range."""
+    live = window.step_count()
+    plot = window.loss_plot
+    data = plot.data_range()
+    (vx, vy) = plot.view_range()
+    if data is None:
+        _check_axis("loss plot steps", vx, None)
+    else:
+        steps, losses = data
+        assert steps[1] <= live, f"the loss plot draws step {steps[1]:g}, but the run is at step {live}"
+        _check_axis("loss plot steps", vx, (min(0.0, steps[0]), steps[1]))
+        if losses is not None and not plot.log_scale:
+            _check_axis("loss plot losses", vy, (min(0.0, losses[0]), losses[1]))
+    out = window.output_view
+    data = out.data_range()
+    if data is not None and out.plot.isVisible():
+        d = window.snapshot().data
+        X = np.vstack((d.X_train, d.X_test))
+        if X.shape[1] == 2 and len(X) and not window.data_tools.training_blocked():
+            want = ((X[:, 0].min(), X[:, 0].max()), (X[:, 1].min(), X[:, 1].max()))
+            assert np.allclose(np.array(data), np.array(want)), f"the output panel frames {data}, the data is {want}"
+        for axis, v, dd in zip(("x", "y"), out.view_range(), data):
+            _check_axis(f"output panel {axis}", v, dd)
+    inside = window.inside
+    if inside.docks["slice"].isVisible() and inside.slice_view.data_range() is not None:
+        values, losses = inside.slice_view.data_range()
+        vx, vy = inside.slice_view.view_range()
+        _check_axis("loss slice values", vx, values)
+        if losses is not None:
+            _check_axis("loss slice losses", vy, losses)
+    weights = inside.weights
+    if inside.docks["weights"].isVisible():
+        data = weights.norm_data_range()
+        vx, vy = weights.norm_view_range()
+        if data is not None:
+            steps, norms = data
+            assert steps[1] <= live, f"the norm plot draws step {steps[1]:g}, but the run is at step {live}"
+            _check_axis("norm plot steps", vx, (min(0.0, steps[0]), steps[1]))
+            _check_axis("norm plot norms", vy, (0.0, norms[1]))

@@ -163,6 +163,7 @@ class Harness:
             raise OutOfTime(f"shrinking stopped after {self.shrink_seconds:g} s")
         self.example += 1
         self.sequence = []
+        self.problems = []  # each sequence answers for its own
         QSettings("nnstudio", "nnstudio").clear()
         self.window = w = MainWindow(trainer=self.trainer)
         if size is not None:
@@ -178,12 +179,15 @@ class Harness:
         return w
 
     def close_window(self) -> None:
+        """Close as a user does (closing must not raise or warn either)."""
         w, self.window = self.window, None
         if w is not None:
             w.files.end_session()
             w.close()
             w.deleteLater()
             QTest.qWait(1)
+        problems = self.take_problems()
+        assert not problems, "closing the window: " + "\n".join(problems)
 
     def settle(self) -> None:
         """Let queued events run, then every deferred view refresh (as if ~0.2 s had passed, without training)."""

@@ -245,6 +245,7 @@ class WindowMachine(RuleBasedStateMachine):
         ("what is drawn equals the numbers", "_drawn"),
         ("fills follow their ranges", "_fills"),
         ("the window fits the screen", "_fits"),
+        ("axes follow their data", "_axes"),
     )
 
     @invariant()
@@ -269,6 +270,9 @@ class WindowMachine(RuleBasedStateMachine):
 
     def _fills(self):
         invariants.check_window_fills(self.w)
+
+    def _axes(self):
+        invariants.check_axes(self.w)
 
     def _fits(self):
         invariants.check_fits_screen(self.w)

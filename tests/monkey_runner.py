@@ -44,10 +44,15 @@ def main(argv=None) -> int:
 
     if args.replay:
         harness = Harness(args.trainer)
-        replay(harness, json.loads(Path(args.replay).read_text()))
-        problems = harness.take_problems()
-        print("\n".join(problems) or "replayed without problems")
-        return 1 if problems else 0
+        try:
+            replay(harness, json.loads(Path(args.replay).read_text()))
+        except Exception:
+            traceback.print_exc()
+            return 1
+        finally:
+            print("\n".join(harness.take_problems()), flush=True)
+        print("replayed without problems")
+        return 0
 
     from hypothesis import HealthCheck, Verbosity, seed, settings
     from hypothesis.stateful import get_state_machine_test

@@ -1,5 +1,6 @@
 """Defects the random-action state machine found, each as the shortest sequence that showed it."""
 
+import numpy as np
 from PySide6.QtCore import QPoint, QPointF, Qt
 
 
@@ -24,3 +25,20 @@ def test_changing_a_control_after_adding_a_point_keeps_the_added_data(qtbot, win
     spec = window.snapshot().spec
     assert spec.dataset == "custom" and spec.features == ("x1", "x2", "x1^2")
     assert len(window.snapshot().data.y_train) + len(window.snapshot().data.y_test) == n
+
+
+def test_softmax_output_on_two_classes_gets_one_output_per_class(qtbot, window):
+    """Found by the machine: Output → softmax on the circle data raised "categorical_crossentropy needs one-hot
+    or probability rows" in the trainer (which, as a process, it would not survive)."""
+    box = window.controls.output_activation
+    with qtbot.captureExceptions() as errors:
+        box.setFocus()
+        while box.currentData() != "softmax":
+            qtbot.keyClick(box, Qt.Key_Down)
+        qtbot.waitUntil(lambda: window.snapshot().spec.resolved_output_activation == "softmax", timeout=5000)
+        qtbot.keyClick(window.network_view.viewport(), Qt.Key_S)
+        qtbot.waitUntil(lambda: window.step_count() == 1, timeout=5000)
+    assert not errors
+    assert window.snapshot().spec.sizes[-1] == 2 and window.parameters()[-1].shape == (2,)
+    assert window.snapshot().spec.resolved_loss == "categorical_crossentropy"
+    assert all(np.isfinite(window.snapshot().losses))

@@ -241,6 +241,7 @@ class InsideController(QObject):
     def flush(self):
         """Refresh the slow panels (maths, health, weights, slice, maps) now rather than at the next tick."""
         self._slow_update()
+        self.weights.flush()
 
     def _mark_dirty(self):
         self._dirty = True

@@ -151,7 +151,11 @@ class ProblemSpec:
 
     @property
     def n_outputs(self) -> int:
+        """One output per class (softmax), except that two classes get a single sigmoid output unless the
+        user chose softmax: then two, since a lone softmax output is always 1."""
         k = self.custom.n_classes if self.custom is not None else n_classes(self.dataset)
+        if k == 2 and self.output_activation == "softmax":
+            return 2
         return k if k > 2 else 1
 
     @property
