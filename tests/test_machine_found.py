@@ -12,7 +12,6 @@ def _plane_point(window, x, y) -> QPoint:
 def test_changing_a_control_after_adding_a_point_keeps_the_added_data(qtbot, window):
     """Found by the machine: Ctrl+click the plane (the data becomes "custom"), then tick a feature: the
     panel raised ValueError("unknown dataset 'custom'") and the tick did nothing."""
-    errors = []
     qtbot.mouseClick(window.output_view.plot.viewport(), Qt.LeftButton, Qt.ControlModifier,
                      _plane_point(window, 1.0, -1.0))
     qtbot.waitUntil(lambda: window.snapshot().spec.dataset == "custom")
