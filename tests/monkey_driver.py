@@ -193,8 +193,7 @@ class Harness:
         """Let queued events run, then every deferred view refresh (as if ~0.2 s had passed, without training)."""
         self.app.processEvents()
         if self.window is not None:
-            self.window.flush()
-        self.app.processEvents()
+            self.window.flush()  # last: a timer firing after it would leave the views one tick behind
 
     def _write(self, record: dict) -> None:
         if self.log is not None:

@@ -160,6 +160,18 @@ class WindowMachine(RuleBasedStateMachine):
     @rule(kind=st.sampled_from(EDIT_TEXTS), u=unit, finish=st.sampled_from(("enter", "enter", "escape", "none")))
     @recorded
     def type_in_editor(self, kind, u, finish):
+        self._type_and_check(kind, u, finish)
+
+    @rule(where=st.sampled_from(("edge", "edge", "badge")), a=unit, b=unit, c=unit,
+          kind=st.sampled_from(EDIT_TEXTS), u=unit, finish=st.sampled_from(("enter", "enter", "escape")))
+    @recorded
+    def click_and_type(self, where, a, b, c, kind, u, finish):
+        """What a user does most: click an edge or badge, type, press Enter."""
+        self._do("click_canvas", kind=where, a=a, b=b, c=c)
+        if self.w.editor.is_open():
+            self._type_and_check(kind, u, finish)
+
+    def _type_and_check(self, kind, u, finish):
         w, stack = self.w, self.w.undo_stack
         ref = w.editor.current_ref()
         index = w.parameter_index(ref)
@@ -219,19 +231,29 @@ class WindowMachine(RuleBasedStateMachine):
         self._do("history", u=u)
 
     # ---- files, window ------------------------------------------------------------------------------------
-    @rule()
+    @rule(what=st.sampled_from(("project", "weights")))
     @recorded
-    def save_and_reopen(self):
-        before = self.w.parameters()
-        text = self._do("save_open")
-        if text.startswith("saved"):
-            for a, b in zip(before, self.w.parameters()):
-                np.testing.assert_array_equal(a, b, err_msg="the reopened project shows other parameters")
+    def file_round_trip(self, what):
+        """Save a project and open it again, or export the weights and import them: nothing changes (when
+        training runs or a past step is shown, the reopened window shows what the file holds)."""
+        w = self.w
+        steady = not w.actionPlayPause.isChecked() and w.timeline.viewing is None
+        before = w.parameters()
+        text = self._do("save_open" if what == "project" else "weights_round_trip")
+        if what == "project" and not text.startswith("saved"):
+            return
+        if what == "project" and not steady:
+            from nnstudio.io import load_project
 
-    @rule()
-    @recorded
-    def weights_round_trip(self):
-        self._do("weights_round_trip")
+            saved = load_project(self.h.tmp / f"monkey-{self.h.example}.nnstudio")
+            flat = np.concatenate([np.vstack([W, b[None, :]]).ravel()
+                                   for W, b in zip(w.parameters()[0::2], w.parameters()[1::2])])
+            if w.timeline.viewing is None:
+                np.testing.assert_array_equal(flat, saved.params, err_msg="the reopened project is not the file")
+            return
+        if steady:
+            for a, b in zip(before, w.parameters()):
+                np.testing.assert_array_equal(a, b, err_msg=f"the {what} round trip changed the parameters ({text})")
 
     @rule(u=unit, maximise=st.booleans())
     @recorded
