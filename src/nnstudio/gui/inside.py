@@ -20,6 +20,7 @@ from ..engine.inspect import (
     weight_stats,
 )
 from ..training.problem import PIXELS
+from .health_panel import group_alerts
 from .inside_ui import build_actions, build_docks
 from .substeps import SubSteps
 
@@ -35,6 +36,7 @@ class InsideController(QObject):
         self.view = window.network_view
         self.sample: tuple[str, int] = ("train", 0)
         self.neuron: tuple[int, int] | None = None  # selected (neuron-layer k, index)
+        self._sizes: tuple[int, ...] | None = None
         self.slice_ref: ParamRef | None = None
         self.maps: list[np.ndarray] | None = None
         self.evaluations: list = []
@@ -52,12 +54,14 @@ class InsideController(QObject):
         v.neuronHovered.connect(self._hover_neuron)
         v.contextRequested.connect(self._context_menu)
         window.output_view.sampleClicked.connect(self.select_sample)
+        self.health.alertActivated.connect(self._alert_activated)
         self.slice_view.valueChosen.connect(self._slice_value_chosen)
 
     # ---- hooks from the window -------------------------------------------------------------------
     def structure_changed(self, snap):
         spec = snap.spec
         self.neuron = None
+        self._sizes = tuple(spec.sizes)
         self.slice_ref = None
         self.evaluations = []
         self.divergence_alert = None
@@ -67,6 +71,8 @@ class InsideController(QObject):
         self.view.set_thumbnails(None)
         self.slice_view.clear()
         self.weights.clear()
+        self.health.set_alerts([])  # findings about the old network name neurons that may not exist now
+        self.view.set_alert_neurons([])
         self.sample_box.blockSignals(True)
         self.sample_box.setRange(0, max(0, len(snap.data.y_train) - 1))
         self.sample_box.blockSignals(False)
@@ -118,11 +124,22 @@ class InsideController(QObject):
         self.view.set_neuron_values([a[0] for a in fw.activations])
 
     def select_neuron(self, k: int, i: int):
-        self.neuron = None if self.neuron == (k, i) else (k, i)
+        """A click on a neuron: selects it, or deselects it when it was selected."""
+        self._set_neuron(None if self.neuron == (k, i) else (k, i))
+
+    def _set_neuron(self, neuron):
+        self.neuron = neuron
         self._show_selection()
         self._mark_dirty()
-        if self.neuron and k >= 1:
-            self.docks["pixels" if k == 1 and self._is_digits() else "math"].raise_()
+        if self.neuron and self.neuron[0] >= 1:
+            self.docks["pixels" if self.neuron[0] == 1 and self._is_digits() else "math"].raise_()
+
+    def _alert_activated(self, alert):
+        """A double-clicked health alert about a neuron selects that neuron (if this network still has it)."""
+        sizes = self._sizes or ()
+        if alert.kind in ("dead_relu", "saturated") and alert.neuron is not None and alert.layer is not None \
+                and 0 < alert.layer < len(sizes) and 0 <= alert.neuron < sizes[alert.layer]:
+            self._set_neuron((alert.layer, alert.neuron))
 
     def _show_selection(self):
         self.view.set_selected_neuron(self.neuron)
@@ -271,10 +288,10 @@ class InsideController(QObject):
         # Over the last 200 evaluations: overfitting shows as a test loss that creeps up for a long while.
         over = overfitting_alert(self.evaluations, window=max(2, min(len(self.evaluations), 200)))
         alerts += [a for a in (over, self.divergence_alert) if a is not None]
-        self.health.set_alerts(alerts)
+        self.health.set_alerts(alerts, net.activations)
         self.view.set_alert_neurons([(a.layer, a.neuron) for a in alerts
                                      if a.neuron is not None and a.kind in ("dead_relu", "saturated")])
-        self.w.set_health_summary(alerts)
+        self.w.set_health_summary(group_alerts(alerts, net.activations))
         self.weights.add(snap.step, weight_stats(net.get_weights()))
         if self.slice_ref is not None and self.docks["slice"].isVisible():
             self._update_slice()
