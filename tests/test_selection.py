@@ -186,3 +186,21 @@ def test_a_click_on_the_ringed_point_reaches_the_point(qtbot, window):
                          pos=to_viewport(window, drawn_points(window, "test")[k]))
     assert sig.args == ["test", k]
     assert_one_selection(window, ("test", k))
+
+
+def test_a_click_on_a_point_selects_it_even_where_a_test_point_overlaps(qtbot, window):
+    """Test points are drawn above train points: a click at a train point's centre that also touches a
+    test point's symbol must still pick the nearer point, the train one."""
+    train = np.array([[p.x(), p.y()] for p in map(lambda xy: to_viewport(window, xy), drawn_points(window, "train"))])
+    test = np.array([[p.x(), p.y()] for p in map(lambda xy: to_viewport(window, xy), drawn_points(window, "test"))])
+    nearest = np.hypot(*(train[:, None, :] - test[None, :, :]).transpose(2, 0, 1)).min(axis=1)
+    nearest[nearest < 2] = np.inf  # a test point within a pixel or two is ambiguous for anyone
+    k = int(np.argmin(nearest))
+    symbol = window.output_view.test_points
+    assert len(symbol.pointsAt(symbol.mapFromScene(window.output_view.plot.mapToScene(
+        to_viewport(window, drawn_points(window, "train")[k]))))), "no test symbol overlaps a train point"
+    with qtbot.waitSignal(window.output_view.sampleClicked, timeout=3000) as sig:
+        qtbot.mouseClick(window.output_view.plot.viewport(), Qt.LeftButton,
+                         pos=to_viewport(window, drawn_points(window, "train")[k]))
+    assert sig.args == ["train", k], f"the nearest test point is {nearest[k]:.1f} px away"
+    assert_one_selection(window, ("train", k))

@@ -14,10 +14,18 @@ from .heat_colors import diverging_lut
 class OutputOverlays:
     # ---- samples --------------------------------------------------------------------------------
     def _points_clicked(self, which: str, item, points, ev) -> None:
-        """pointsAt() lists every point whose symbol covers the click; the nearest (in pixels) wins."""
+        """The nearest point (in pixels) whose symbol covers the click wins, train or test: pyqtgraph gives
+        the click to the top item (the test points) whenever one of its symbols is under it."""
         click = item.mapToScene(ev.pos())
-        best = min(points, key=lambda p: _distance2(item.mapToScene(p.pos()), click))
-        index = int(best.index())
+        candidates = []
+        for name, scatter in (("train", self.train_points), ("test", self.test_points)):
+            if scatter.isVisible():
+                covering = points if scatter is item else scatter.pointsAt(scatter.mapFromScene(click))
+                candidates += [(_distance2(scatter.mapToScene(p.pos()), click), name, int(p.index()))
+                               for p in covering]
+        if not candidates:
+            return
+        _, which, index = min(candidates)
         self.set_selected_sample(which, index)
         self.sampleClicked.emit(which, index)
 
