@@ -101,6 +101,8 @@ class InsideController(SampleSelection, QObject):
             self._follow_data(data)
         if not self.substeps.owns_picture():
             self._show_sample_on_canvas()
+        if not self.w.snapshot().running:
+            self._show_math()  # a step or an edit while paused: the card agrees at once, not a tick later
         self._mark_dirty()
 
     # ---- the selected neuron ------------------------------------------------------------------------
