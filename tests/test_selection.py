@@ -213,3 +213,19 @@ def test_after_a_step_the_card_shows_the_new_parameters_at_once(qtbot, window):
         press(qtbot, window, Qt.Key_Right)
         qtbot.waitUntil(lambda n=n: window.step_count() == n)
         assert_one_selection(window, ("train", 0))  # no slow-panel tick in between: the card already agrees
+
+
+def test_drawn_points_replace_the_data_and_an_empty_test_set_clears_a_test_sample(qtbot, window):
+    k = lonely_point(window, "test")
+    click_point(qtbot, window, "test", k)
+    click_neuron(qtbot, window, 1, 0)
+    window.data_tools.actionClearAllPoints.trigger()  # an empty plane: the data changes with the second class
+    window.data_tools.add_point(-2.0, 1.0, 0)
+    new_data(qtbot, window, lambda: window.data_tools.add_point(1.0, 2.0, 1))
+    d = window.snapshot().data
+    assert len(d.y_train) == 2 and len(d.y_test) == 0  # drawn points all train
+    # Failed before: follow_point could not compare with an empty set, and the card then indexed test k of it.
+    assert_one_selection(window, None)
+    assert not window.inside.sample_set.model().item(1).isEnabled()  # no test set to choose from
+    window.inside.select_sample("train", 1)
+    assert_one_selection(window, ("train", 1))

@@ -46,7 +46,7 @@ def follow_point(old, new, selection):
     which, k = selection
     X_old, y_old = sample_set(old, which)
     X_new, y_new = sample_set(new, which)
-    if k >= len(y_old) or X_new.shape[1:] != X_old.shape[1:] or y_new.shape[1:] != y_old.shape[1:]:
+    if not len(y_new) or k >= len(y_old) or X_new.shape[1:] != X_old.shape[1:] or y_new.shape[1:] != y_old.shape[1:]:
         return None
     same = np.all(X_new == X_old[k], axis=1) & np.all((y_new == y_old[k]).reshape(len(y_new), -1), axis=1)
     if k < len(same) and same[k]:
@@ -99,12 +99,12 @@ class SampleSelection:
         self._mark_dirty()
 
     def _follow_data(self, data):
-        old, self._data = self._data, data
-        if old is None:  # the first data: the initial choice stands if that sample exists
+        if self._data is None:  # the first data: the initial choice stands if that sample exists
             ok = self.sample is not None and self.sample[1] < set_size(data, self.sample[0])
-            self.sample = self.sample if ok else None
+            sample = self.sample if ok else None
         else:
-            self.sample = follow_point(old, data, self.sample)
+            sample = follow_point(self._data, data, self.sample)
+        self._data, self.sample = data, sample
         self._show_sample()
 
     def _show_sample(self):
