@@ -211,19 +211,20 @@ ALERTS = [
     Alert("nonfinite", "error", "The loss became NaN: training diverged"),
     Alert("vanishing", "warning", "Gradients reaching layer 0 are tiny (‖g‖ = 1e−9)", 0),
 ]
+SHOWN = [ALERTS[1], ALERTS[2], ALERTS[0]]  # most serious first: the error, a layer's gradient, one neuron
 
 
 def test_health_panel_rows_and_empty_state(qtbot):
     panel = shown(qtbot, HealthPanel(), 380, 220)
     assert "All healthy" in panel.header.text() and not panel.list.isVisible() and panel.alerts() == []
     panel.set_alerts(ALERTS)
-    assert panel.alerts() == ALERTS and panel.list.count() == 3 and panel.list.isVisible()
+    assert panel.alerts() == SHOWN and panel.list.count() == 3 and panel.list.isVisible()
     assert "1 error, 2 warnings" in panel.header.text()
-    for k, a in enumerate(ALERTS):
+    for k, a in enumerate(SHOWN):
         item = panel.list.item(k)
         assert item.text().startswith(a.message) and not item.icon().isNull()
         assert a.message in item.toolTip() and HINTS[a.kind] in item.toolTip()
-    assert "layer 0" in panel.list.item(2).text()  # where, when the message does not already say it
+    assert "layer 0" in panel.list.item(1).text()  # where, when the message does not already say it
     panel.set_alerts([])
     assert "All healthy" in panel.header.text() and panel.list.count() == 0
 
@@ -247,11 +248,11 @@ def test_health_panel_activation_emits_the_alert(qtbot):
         # A real double-click: press/release, then the double-click event (Qt's item views need both).
         qtbot.mouseClick(panel.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
         qtbot.mouseDClick(panel.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-    assert sig.args == [ALERTS[0]]
+    assert sig.args == [SHOWN[0]]
     panel.list.setCurrentRow(2)
     with qtbot.waitSignal(panel.alertActivated, timeout=2000) as sig:
         qtbot.keyClick(panel.list, Qt.Key.Key_Return)
-    assert sig.args == [ALERTS[2]]
+    assert sig.args == [SHOWN[2]]
 
 
 # ---- weights over time -------------------------------------------------------------------------------

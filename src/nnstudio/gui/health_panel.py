@@ -1,10 +1,16 @@
 """Training-health alerts (dead ReLUs, saturation, exploding or vanishing gradients, NaN, overfitting).
 
+The most serious come first (errors, then overfitting, then gradients, then single neurons), and repeats of
+one kind share a row ("9 saturated tanh units", the neurons listed in its tooltip): a network with many
+saturated units must not push the one alert that matters out of sight.
+
 The app re-checks health every few snapshots and usually finds the same alerts again: ``set_alerts`` then
 does nothing, so the list neither flickers nor loses the user's selection and scroll position.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from PySide6.QtCore import QPointF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap, QPolygonF
@@ -12,7 +18,7 @@ from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout,
 
 from nnstudio.engine.inspect import Alert
 
-__all__ = ["HINTS", "SEVERITY_COLORS", "HealthPanel"]
+__all__ = ["HINTS", "KIND_ORDER", "SEVERITY_COLORS", "AlertGroup", "HealthPanel", "group_alerts"]
 
 # Red and amber are not the weight palette's orange/blue: severity must never read as a sign. The icon's
 # shape (triangle for a warning, disc for an error) says the same for colour-blind users.
@@ -34,6 +40,108 @@ HINTS = {
     "overfitting": "Test loss is rising while training loss falls: the network is memorising the training "
     "data. Add regularisation, more data, or a smaller network.",
 }
+
+# Within a severity, what matters most first: a diverged run, then memorising, then whole layers, then units.
+KIND_ORDER = ("nonfinite", "overfitting", "exploding", "vanishing", "dead_relu", "saturated")
+SEVERITY_ORDER = ("error", "warning")
+NEURON_KINDS = ("dead_relu", "saturated")
+GROUPED_KINDS = NEURON_KINDS + ("exploding", "vanishing")  # one alert per neuron or layer: repeats share a row
+# (one, many) names of what a grouped alert is about; {act} is the layer's activation.
+NAMES = {
+    "dead_relu": ("dead ReLU unit", "dead ReLU units"),
+    "saturated": ("saturated {act} unit", "saturated {act} units"),
+    "exploding": ("exploding gradient", "exploding gradients"),
+    "vanishing": ("vanishing gradient", "vanishing gradients"),
+    "nonfinite": ("NaN or infinite values", "NaN or infinite values"),
+    "overfitting": ("overfitting", "overfitting"),
+}
+# What a group's members share, after its title: the row's one line of explanation.
+GROUP_TEXT = {
+    "dead_relu": "they output 0 for every training sample, so their weights get no gradient.",
+    "saturated": "pinned near their limits on most training samples, where the slope is almost 0, so they "
+                 "barely learn.",
+    "exploding": "one step can throw those weights far away.",
+    "vanishing": "those weights are stuck while other layers still learn.",
+}
+
+
+def _rank(a: Alert) -> tuple[int, int]:
+    severity = SEVERITY_ORDER.index(a.severity) if a.severity in SEVERITY_ORDER else 0  # unknown: as an error
+    return severity, KIND_ORDER.index(a.kind) if a.kind in KIND_ORDER else len(KIND_ORDER)
+
+
+@dataclass(frozen=True)
+class AlertGroup:
+    """Alerts of one kind (and, for neurons, one activation) shown as one row; a lone alert is its own group."""
+
+    kind: str
+    severity: str
+    alerts: tuple[Alert, ...]
+    activation: str = ""  # the neurons' activation, for "saturated tanh units"
+
+    @property
+    def title(self) -> str:
+        """Short: "overfitting", "dead ReLU unit", "9 saturated tanh units"."""
+        one, many = NAMES.get(self.kind, (self.kind.replace("_", " "),) * 2)
+        n = len(self.alerts)
+        name = (one if n == 1 else many).format(act=self.activation or "").replace("  ", " ")
+        return name if n == 1 or self.kind not in GROUPED_KINDS else f"{n} {name}"
+
+    @property
+    def text(self) -> str:
+        """The row: a lone alert's own message; a group's title, where, and what its members share."""
+        if len(self.alerts) == 1:
+            a = self.alerts[0]
+            where = _where(a)
+            return a.message + (f"  ({where})" if where and where not in a.message else "")
+        return f"{self.title} in {_layers(self)}: {GROUP_TEXT.get(self.kind, '')}".rstrip(": ")
+
+    @property
+    def tooltip(self) -> str:
+        if len(self.alerts) == 1:
+            return tooltip(self.alerts[0])
+        lines = [f"{self.severity.capitalize()} · {self.title}"]
+        if self.kind in NEURON_KINDS:
+            for k, neurons in _neurons_by_layer(self.alerts).items():
+                lines.append(f"hidden layer {k}: neuron{'s' if len(neurons) > 1 else ''} "
+                             + ", ".join(map(str, neurons)))
+            lines.append("Double-click to select them one after another.")
+        else:
+            lines += [a.message for a in self.alerts]
+        if self.kind in HINTS:
+            lines.append(HINTS[self.kind])
+        return "\n".join(lines)
+
+
+def _neurons_by_layer(alerts) -> dict[int, list[int]]:
+    out: dict[int, list[int]] = {}
+    for a in alerts:
+        out.setdefault(a.layer, []).append(a.neuron)
+    return {k: sorted(v) for k, v in sorted(out.items())}
+
+
+def _layers(group: AlertGroup) -> str:
+    layers = sorted({a.layer for a in group.alerts if a.layer is not None})
+    word = "hidden layer" if group.kind in NEURON_KINDS else "weight layer"
+    if len(layers) == 1:
+        return f"{word} {layers[0]}"
+    return f"{word}s " + ", ".join(map(str, layers[:-1])) + f" and {layers[-1]}"
+
+
+def group_alerts(alerts, activations=None) -> list[AlertGroup]:
+    """Alerts as the rows the panel shows, most serious first. ``activations[k - 1]`` names the activation of
+    neuron-layer k (``Network.activations``), so saturated tanh and sigmoid units get rows of their own."""
+    groups: dict[tuple, list[Alert]] = {}
+    for position, a in enumerate(alerts):
+        act = ""
+        if a.kind in NEURON_KINDS and activations and a.layer is not None and 0 < a.layer <= len(activations):
+            act = activations[a.layer - 1]
+        key = (a.kind, a.severity, act) if a.kind in GROUPED_KINDS else (a.kind, a.severity, position)
+        groups.setdefault(key, []).append(a)
+    rows = [AlertGroup(key[0], key[1], tuple(members), key[2] if isinstance(key[2], str) else "")
+            for key, members in groups.items()]
+    # sorted() is stable: equal ranks keep the order the checks found them in.
+    return sorted(rows, key=lambda g: _rank(g.alerts[0]))
 
 
 def _icon(severity: str) -> QIcon:
@@ -73,6 +181,9 @@ class HealthPanel(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self._alerts: list[Alert] = []
+        self._activations: tuple[str, ...] = ()
+        self._groups: list[AlertGroup] = []
+        self._turns: dict[int, int] = {}  # row → how often it was activated: a group selects each in turn
         self._icons = {s: _icon(s) for s in SEVERITY_COLORS}
         self.header = QLabel()
         self.header.setContentsMargins(4, 2, 4, 2)
@@ -93,19 +204,27 @@ class HealthPanel(QWidget):
         return QSize(320, 180)
 
     # ---- API ------------------------------------------------------------------------------------
-    def set_alerts(self, alerts: list[Alert]) -> None:
-        alerts = list(alerts)
-        if alerts == self._alerts:
+    def set_alerts(self, alerts: list[Alert], activations=None) -> None:
+        """Shows ``alerts`` sorted and grouped (``group_alerts``); ``activations`` name each layer's."""
+        alerts, activations = list(alerts), tuple(activations or ())
+        if alerts == self._alerts and activations == self._activations:
             return  # same findings again: keep the list (and its selection) untouched
-        self._alerts = alerts
+        self._alerts, self._activations = alerts, activations
+        self._groups = group_alerts(alerts, activations)
         self._rebuild()
 
     def alerts(self) -> list[Alert]:
-        return list(self._alerts)
+        """Every alert, in the order shown (a group's members together)."""
+        return [a for g in self._groups for a in g.alerts]
+
+    def groups(self) -> list[AlertGroup]:
+        """The rows shown, top to bottom."""
+        return list(self._groups)
 
     # ---- internals --------------------------------------------------------------------------------
     def _rebuild(self) -> None:
         self.list.clear()
+        self._turns = {}
         errors = sum(a.severity == "error" for a in self._alerts)
         warnings = len(self._alerts) - errors
         if not self._alerts:
@@ -119,14 +238,15 @@ class HealthPanel(QWidget):
             self.header.setText(f"<span style='color:{colour}'>●</span> <b>{', '.join(parts)}</b>")
             self.header.setToolTip("Double-click an alert to select the neuron it is about.")
         self.list.setVisible(bool(self._alerts))
-        for a in self._alerts:
-            where = _where(a)
-            item = QListWidgetItem(self._icons.get(a.severity, self._icons["error"]),
-                                   f"{a.message}" + (f"  ({where})" if where and where not in a.message else ""))
-            item.setToolTip(tooltip(a))
+        for g in self._groups:
+            item = QListWidgetItem(self._icons.get(g.severity, self._icons["error"]), g.text)
+            item.setToolTip(g.tooltip)
             self.list.addItem(item)
 
     def _activated(self, item: QListWidgetItem) -> None:
         row = self.list.row(item)
-        if 0 <= row < len(self._alerts):
-            self.alertActivated.emit(self._alerts[row])
+        if 0 <= row < len(self._groups):
+            members = self._groups[row].alerts
+            turn = self._turns.get(row, 0)
+            self._turns[row] = turn + 1
+            self.alertActivated.emit(members[turn % len(members)])

@@ -2,6 +2,8 @@
 
 Everything shown here is computed by the engine on a network rebuilt from the trainer's latest snapshot
 (the window's ``view_net``), never by reading the trainer's own network.
+
+The selected sample (one record, shown everywhere) is ``SampleSelection``'s business.
 """
 
 from __future__ import annotations
@@ -20,21 +22,28 @@ from ..engine.inspect import (
     weight_stats,
 )
 from ..training.problem import PIXELS
-from .inside_ui import build_actions, build_docks
+from .health_panel import group_alerts
+from .inside_ui import EDGES_LOCKED_TIP, EDGES_TIP, PHASE, build_actions, build_docks
+from .sample_selection import SampleSelection, sample_set
 from .substeps import SubSteps
 
 EDGE_TITLES = {"gradient": "gradient ∂L/∂w (last mini-batch)", "update": "last update Δw", "signal": "signal w·a"}
+NO_SIGNAL = "Edges show the weights: choose a sample to see the signal w·a it sends"
 THUMB_SIZE = 24
 SLOW_MS = 200  # panels that change slowly: maths, health, weight statistics, slices, thumbnails
 
 
-class InsideController(QObject):
+class InsideController(SampleSelection, QObject):
     def __init__(self, window):
         super().__init__(window)
         self.w = window
         self.view = window.network_view
-        self.sample: tuple[str, int] = ("train", 0)
+        self.sample: tuple[str, int] | None = ("train", 0)  # ("train" | "test", index into that set), or None
+        self._data = None  # the ProblemData that ``sample`` indexes into
+        self._fills: list[np.ndarray] | None = None  # what the neuron fills were given
         self.neuron: tuple[int, int] | None = None  # selected (neuron-layer k, index)
+        self._sizes: tuple[int, ...] | None = None
+        self.edge_choice = "weight"  # the user's Edges choice (a sub-step may show something else meanwhile)
         self.slice_ref: ParamRef | None = None
         self.maps: list[np.ndarray] | None = None
         self.evaluations: list = []
@@ -51,13 +60,16 @@ class InsideController(QObject):
         v.neuronClicked.connect(self.select_neuron)
         v.neuronHovered.connect(self._hover_neuron)
         v.contextRequested.connect(self._context_menu)
-        window.output_view.sampleClicked.connect(self.select_sample)
+        window.output_view.sampleClicked.connect(lambda which, k: self._sample_chosen((which, k)))
+        self.health.alertActivated.connect(self._alert_activated)
         self.slice_view.valueChosen.connect(self._slice_value_chosen)
 
     # ---- hooks from the window -------------------------------------------------------------------
     def structure_changed(self, snap):
         spec = snap.spec
-        self.neuron = None
+        if tuple(spec.sizes) != self._sizes:
+            self.neuron = None  # a position names the same neuron only in the same architecture
+        self._sizes = tuple(spec.sizes)
         self.slice_ref = None
         self.evaluations = []
         self.divergence_alert = None
@@ -67,12 +79,10 @@ class InsideController(QObject):
         self.view.set_thumbnails(None)
         self.slice_view.clear()
         self.weights.clear()
-        self.sample_box.blockSignals(True)
-        self.sample_box.setRange(0, max(0, len(snap.data.y_train) - 1))
-        self.sample_box.blockSignals(False)
-        self.sample = ("train", min(self.sample[1], len(snap.data.y_train) - 1)) if self.sample[0] == "train" \
-            else ("train", 0)
-        self._show_selection()
+        self.health.set_alerts([])  # findings about the old network name neurons that may not exist now
+        self.view.set_alert_neurons([])
+        self._follow_data(snap.data)
+        self._show_neuron_selection()
         self._mark_dirty()
 
     def snapshot_applied(self, snap):
@@ -86,45 +96,36 @@ class InsideController(QObject):
 
     def params_shown(self):
         """The canvas got new parameters (a snapshot, an edit, a preview): refresh the per-frame overlays."""
-        if not self.substeps.active():
-            fw = self.sample_forward()  # once per frame, shared by the fills and the signal edges
-            self._show_sample_values(fw)
-            self._show_edge_mode(fw)
+        data = self.w.snapshot().data
+        if data is not self._data:  # new data without a new network: noise, train share, regenerate, points
+            self._follow_data(data)
+        if not self.substeps.owns_picture():
+            self._show_sample_on_canvas()
+        if not self.w.snapshot().running:
+            self._show_math()  # a step or an edit while paused: the card agrees at once, not a tick later
         self._mark_dirty()
 
-    # ---- the selected sample and neuron ---------------------------------------------------------
-    def sample_features(self) -> np.ndarray:
-        d = self.w.snapshot().data
-        which, k = self.sample
-        F = d.F_train if which == "train" else d.F_test
-        return F[min(k, len(F) - 1)]
-
-    def sample_forward(self):
-        return self.w.view_net.forward(self.sample_features()[None, :])
-
-    def select_sample(self, which: str, index: int):
-        self.sample = (which, int(index))
-        if which == "train" and self.sample_box.value() != index:
-            self.sample_box.blockSignals(True)
-            self.sample_box.setValue(index)
-            self.sample_box.blockSignals(False)
-        self.w.output_view.set_selected_sample(which, int(index))
-        self._show_sample_values()
-        self._show_edge_mode()
-        self._mark_dirty()
-
-    def _show_sample_values(self, fw=None):
-        fw = fw or self.sample_forward()
-        self.view.set_neuron_values([a[0] for a in fw.activations])
-
+    # ---- the selected neuron ------------------------------------------------------------------------
     def select_neuron(self, k: int, i: int):
-        self.neuron = None if self.neuron == (k, i) else (k, i)
-        self._show_selection()
-        self._mark_dirty()
-        if self.neuron and k >= 1:
-            self.docks["pixels" if k == 1 and self._is_digits() else "math"].raise_()
+        """A click on a neuron: selects it, or deselects it when it was selected."""
+        self._set_neuron(None if self.neuron == (k, i) else (k, i))
 
-    def _show_selection(self):
+    def _set_neuron(self, neuron):
+        self.neuron = neuron
+        self._show_neuron_selection()
+        self._show_math()
+        self._mark_dirty()
+        if self.neuron and self.neuron[0] >= 1:
+            self.docks["pixels" if self.neuron[0] == 1 and self._is_digits() else "math"].raise_()
+
+    def _alert_activated(self, alert):
+        """A double-clicked health alert about a neuron selects that neuron (if this network still has it)."""
+        sizes = self._sizes or ()
+        if alert.kind in ("dead_relu", "saturated") and alert.neuron is not None and alert.layer is not None \
+                and 0 < alert.layer < len(sizes) and 0 <= alert.neuron < sizes[alert.layer]:
+            self._set_neuron((alert.layer, alert.neuron))
+
+    def _show_neuron_selection(self):
         self.view.set_selected_neuron(self.neuron)
         self.view.set_focus(self.neuron if self.actionFocus.isChecked() else None)
 
@@ -132,44 +133,70 @@ class InsideController(QObject):
         return self.w.snapshot().spec.features == PIXELS
 
     def neuron_math(self):
-        if not self.neuron or self.neuron[0] == 0:
+        """The selected neuron's maths for the selected sample, or None if either is missing."""
+        x = self.sample_features()
+        if not self.neuron or self.neuron[0] == 0 or x is None:
             return None
         k, i = self.neuron
-        return neuron_math(self.w.view_net, self.sample_features(), k - 1, i)
+        return neuron_math(self.w.view_net, x, k - 1, i)
+
+    def _show_math(self):
+        if self.w.snapshot() is None:
+            return
+        if self.neuron and self.neuron[0] >= 1 and self.sample is None:
+            self.math_card.ask_for_sample(self._neuron_title())
+        else:
+            self.math_card.show_math(self.neuron_math(), self._neuron_title(), self._input_names())
 
     # ---- edge modes --------------------------------------------------------------------------------
     def _edge_mode_changed(self):
         mode = self.edge_mode.currentData()
-        self.w.trainer.set_details(mode in ("gradient", "update") or self.actionSubSteps.isChecked())
-        self._show_edge_mode()
+        if mode == PHASE:
+            return
+        self.edge_choice = mode
+        self._send_details()
+        if self.substeps.owns_picture():
+            self.substeps.show_edge_entry()  # the phase still decides what the edges show
+        else:
+            self._show_edge_mode()
+
+    def _send_details(self):
+        """Gradients and updates travel with the snapshots only while something shows them."""
+        self.w.trainer.set_details(self.edge_choice in ("gradient", "update") or self.actionSubSteps.isChecked())
 
     def _show_edge_mode(self, fw=None):
-        mode = self.edge_mode.currentData()
+        mode = self.edge_choice
         self.view.set_neuron_rings(self.sample_deltas() if mode == "gradient" else None)
-        if mode == "weight":
-            self.view.set_edge_mode("weight")
-            return
-        values = self.edge_values(mode, fw)
+        values = None if mode == "weight" else self.edge_values(mode, fw)
         if values is None:
             self.view.set_edge_mode("weight")
         else:
             self.view.set_edge_mode(mode, values, EDGE_TITLES[mode])
+        self.view.set_caption(NO_SIGNAL if mode == "signal" and values is None else None)
 
-    def sample_deltas(self):
-        """δ = ∂L/∂z of every non-input neuron for the selected sample, at the parameters shown."""
-        snap = self.w.snapshot()
-        d = snap.data
-        which, k = self.sample
-        y = d.y_train if which == "train" else d.y_test
-        x = self.sample_features()[None, :]
-        _, _, deltas = self.w.view_net.loss_and_gradients(x, y[k : k + 1], snap.spec.resolved_loss)
-        return [dl[0] for dl in deltas]
+    def show_phase_edges(self, title: str | None):
+        """In a sub-step the phase decides what the edges show: the Edges combo names it (``title``) and is
+        locked; None gives the user's choice back."""
+        combo = self.edge_mode
+        combo.blockSignals(True)
+        if title is None:
+            combo.setCurrentIndex(combo.findData(self.edge_choice))
+        else:
+            row = combo.findData(PHASE)
+            combo.setItemText(row, title)
+            combo.setCurrentIndex(row)
+        combo.setEnabled(title is None)
+        combo.setToolTip(EDGES_TIP if title is None else EDGES_LOCKED_TIP)
+        combo.blockSignals(False)
 
     def edge_values(self, mode: str, fw=None):
         """What the edges show in ``mode``, as a Keras-style list shaped like get_weights()."""
         net, snap = self.w.view_net, self.w.snapshot()
         if mode == "signal":
-            acts = (fw or self.sample_forward()).activations
+            fw = fw or self.sample_forward()
+            if fw is None:
+                return None
+            acts = fw.activations
             weights = net.get_weights()
             out = []
             for l in range(net.n_layers):
@@ -255,13 +282,13 @@ class InsideController(QObject):
         self._dirty = False
         snap, net = self.w.snapshot(), self.w.view_net
         spec, d = snap.spec, snap.data
-        self.math_card.show_math(self.neuron_math(), self._neuron_title(), self._input_names())
+        self._show_math()
         if self.neuron and self.neuron[0] == 1 and self._is_digits():
             self.pixels.show_weights(net.get_weights()[0][:, self.neuron[1]],
                                      f"Pixel weights into neuron {self.neuron[1]} of hidden layer 1")
-        if self._is_digits():
+        if self._is_digits() and self.sample is not None:
             x = self.sample_features()
-            y = d.y_train if self.sample[0] == "train" else d.y_test
+            y = sample_set(d, self.sample[0])[1]
             self.w.output_view.set_digit(x, net.predict(x[None, :])[0], int(y[self.sample[1]]))
         planar = d.X_train.shape[1] == 2 and spec.features != PIXELS
         if planar and self.actionThumbnails.isChecked():
@@ -276,10 +303,10 @@ class InsideController(QObject):
         # Over the last 200 evaluations: overfitting shows as a test loss that creeps up for a long while.
         over = overfitting_alert(self.evaluations, window=max(2, min(len(self.evaluations), 200)))
         alerts += [a for a in (over, self.divergence_alert) if a is not None]
-        self.health.set_alerts(alerts)
+        self.health.set_alerts(alerts, net.activations)
         self.view.set_alert_neurons([(a.layer, a.neuron) for a in alerts
                                      if a.neuron is not None and a.kind in ("dead_relu", "saturated")])
-        self.w.set_health_summary(alerts)
+        self.w.set_health_summary(group_alerts(alerts, net.activations))
         self.weights.add(snap.step, weight_stats(net.get_weights()))
         if self.slice_ref is not None and self.docks["slice"].isVisible():
             self._update_slice()
@@ -292,15 +319,15 @@ class InsideController(QObject):
         return [f.replace("^2", "²") for f in spec.features]
 
     def _neuron_title(self):
-        if not self.neuron:
+        if not self.neuron or self.neuron[0] == 0:
             return ""
         k, i = self.neuron
         layer = "output layer" if k == self.w.view_net.n_layers else f"hidden layer {k}"
-        which, s = self.sample
-        return f"Neuron {i} of the {layer}, {which} sample {s}"
+        title = f"Neuron {i} of the {layer}"
+        return title if self.sample is None else f"{title}, {self.sample[0]} sample {self.sample[1]}"
 
     def _sub_steps_toggled(self, on: bool):
-        self.w.trainer.set_details(on or self.edge_mode.currentData() in ("gradient", "update"))
+        self._send_details()
         if not on:
             self.substeps.reset()
             self.params_shown()

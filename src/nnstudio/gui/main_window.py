@@ -161,11 +161,15 @@ class MainWindow(ProjectStateMixin, QMainWindow):
         old = self.value(ref)
         self.undo_stack.push(EditParameterCommand(self._apply_parameter, ref, self.parameter_index(ref), old, value))
 
-    def set_health_summary(self, alerts) -> None:
-        errors = sum(a.severity == "error" for a in alerts)
-        text = "healthy" if not alerts else f"{len(alerts)} health alert{'s' if len(alerts) > 1 else ''}"
-        self.health_label.setText(("⛔ " if errors else "⚠ " if alerts else "✓ ") + text)
-        self.health_label.setToolTip("\n".join(a.message for a in alerts) or "No dead, saturated or exploding units")
+    def set_health_summary(self, groups) -> None:
+        """The status bar's health from the Health panel's rows (``health_panel.group_alerts``, most serious
+        first): the first one named, e.g. "⚠ overfitting · 10 health alerts"."""
+        n = sum(len(g.alerts) for g in groups)
+        errors = any(g.severity == "error" for g in groups)
+        text = "✓ healthy" if not groups else ("⛔ " if errors else "⚠ ") + f"{groups[0].title} · {n} health " \
+            f"alert{'s' if n > 1 else ''}"
+        self.health_label.setText(text)
+        self.health_label.setToolTip("\n".join(g.text for g in groups) or "No dead, saturated or exploding units")
 
     def parameter_index(self, ref: ParamRef) -> int:
         """Position of a weight or bias in the snapshots' flat parameter vector."""

@@ -12,16 +12,19 @@ import math
 
 import numpy as np
 from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from nnstudio.engine.inspect import NeuronMath
 
 from . import palette
 
-__all__ = ["MAX_ROWS", "PLACEHOLDER", "MathCard", "fmt"]
+__all__ = ["MAX_ROWS", "NEEDS_SAMPLE", "PLACEHOLDER", "MathCard", "fmt"]
 
 MAX_ROWS = 12  # more input rows than this and the card stops being readable at a glance
 PLACEHOLDER = "Click a neuron to see its forward-propagation maths; click a data point to choose the sample."
+NEEDS_SAMPLE = "No sample selected: choose a sample (click a data point or set the Sample box) to see this " \
+               "neuron's maths for it."
 _MUTED = palette.MUTED_TEXT.name()
 _TEXT = palette.TEXT.name()
 
@@ -49,6 +52,7 @@ class MathCard(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self._math: NeuronMath | None = None
+        self._title = ""
         self._rows: list[tuple[str, str]] = []
         self._numbers: dict[str, str] = {}
         self.label = QLabel()
@@ -81,9 +85,9 @@ class MathCard(QWidget):
         """The maths of ``m``; None shows how to pick a neuron. ``input_names`` label the inputs (features)."""
         self._math = m
         if m is None:
-            self._rows, self._numbers = [], {}
-            self.label.setText(f"<p style='color:{_MUTED}'>{html.escape(PLACEHOLDER)}</p>")
+            self._show_text("", PLACEHOLDER)
             return
+        self._title = title
         self._numbers = {
             "sum": fmt(m.weighted_sum),
             "bias": fmt(m.bias),
@@ -106,8 +110,29 @@ class MathCard(QWidget):
         ]
         self.label.setText(self._html(m, title, shown, rest, names))
 
+    def ask_for_sample(self, title: str) -> None:
+        """A neuron is selected but no sample: say so under the neuron's ``title`` instead of any numbers."""
+        self._math = None
+        self._show_text(title, NEEDS_SAMPLE)
+
+    def _show_text(self, title: str, text: str) -> None:
+        self._rows, self._numbers, self._title = [], {}, title
+        head = f"<p style='margin:0 0 4px 0'><b>{html.escape(title)}</b></p>" if title else ""
+        self.label.setText(f"{head}<p style='color:{_MUTED}'>{html.escape(text)}</p>")
+
     def math(self) -> NeuronMath | None:
+        """The maths on show, or None when the card shows a prompt."""
         return self._math
+
+    def title(self) -> str:
+        """The card's title as shown, e.g. "Neuron 1 of the hidden layer 2, test sample 17" ("" for none)."""
+        return self._title
+
+    def text(self) -> str:
+        """Everything the card shows, as plain text."""
+        doc = QTextDocument()
+        doc.setHtml(self.label.text())
+        return doc.toPlainText()
 
     def rows(self) -> list[tuple[str, str]]:
         """(label, displayed text) of every row, top to bottom, as rendered."""

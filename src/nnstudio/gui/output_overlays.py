@@ -14,10 +14,18 @@ from .heat_colors import diverging_lut
 class OutputOverlays:
     # ---- samples --------------------------------------------------------------------------------
     def _points_clicked(self, which: str, item, points, ev) -> None:
-        """pointsAt() lists every point whose symbol covers the click; the nearest (in pixels) wins."""
+        """The nearest point (in pixels) whose symbol covers the click wins, train or test: pyqtgraph gives
+        the click to the top item (the test points) whenever one of its symbols is under it."""
         click = item.mapToScene(ev.pos())
-        best = min(points, key=lambda p: _distance2(item.mapToScene(p.pos()), click))
-        index = int(best.index())
+        candidates = []
+        for name, scatter in (("train", self.train_points), ("test", self.test_points)):
+            if scatter.isVisible():
+                covering = points if scatter is item else scatter.pointsAt(scatter.mapFromScene(click))
+                candidates += [(_distance2(scatter.mapToScene(p.pos()), click), name, int(p.index()))
+                               for p in covering]
+        if not candidates:
+            return
+        _, which, index = min(candidates)
         self.set_selected_sample(which, index)
         self.sampleClicked.emit(which, index)
 
@@ -30,7 +38,15 @@ class OutputOverlays:
             self._place_selection()
 
     def selected_sample(self) -> tuple[str, int] | None:
+        """The ringed sample, ("train" | "test", index), or None."""
         return self._selected
+
+    def ring_position(self) -> tuple[float, float] | None:
+        """Where the selection ring is drawn, in plot coordinates, read from the ring item; None: no ring."""
+        x, y = self.selection.getData()
+        if x is None or not len(x) or self._pages.currentWidget() is not self.plot:
+            return None
+        return float(x[0]), float(y[0])
 
     def _place_selection(self) -> None:
         pos = self._points.get(self._selected[0]) if self._selected else None
@@ -97,7 +113,14 @@ class OutputOverlays:
         self.digit.set_digit(image, p, int(label), "" if k is None else f"{which} sample {k}")
 
     def _refresh_digit(self) -> None:
-        if self._predict is None or not self._selected:
+        if not self._selected:
+            # An image page is one sample: with none selected, say how to choose one rather than keep the last.
+            self.no_picture.setText("No sample selected: choose one in the Sample box to see its image and the "
+                                    "network's prediction.")
+            self._pages.setCurrentWidget(self.no_picture)
+            return
+        self._pages.setCurrentWidget(self.digit)
+        if self._predict is None:
             return
         which, k = self._selected
         X, y = self._data.get(which, (np.empty((0, self._dim)), np.empty(0)))

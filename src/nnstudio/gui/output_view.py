@@ -121,6 +121,8 @@ class OutputView(OutputOverlays, QWidget):
         self.selection = pg.ScatterPlotItem(size=SELECTION_SIZE, brush=None, pen=pg.mkPen(SELECTION_COLOR, width=2.5))
         self.selection_halo.setZValue(19)
         self.selection.setZValue(20)
+        for ring in (self.selection_halo, self.selection):
+            ring.setEnabled(False)  # pyqtgraph skips disabled items: a click on a ringed point reaches the point
         self.hover_curve = pg.PlotDataItem(pen=pg.mkPen(palette.MUTED_TEXT, width=3), connect="finite")
         self.hover_curve.setZValue(10)
         self.hover_label = pg.TextItem("", color="#202124", fill=pg.mkBrush(255, 255, 255), anchor=(0, 0))
@@ -182,6 +184,8 @@ class OutputView(OutputOverlays, QWidget):
             self._boxes.setVisible(False)
             self._grid = None
             self._selected = None
+            self._points = {}  # no ring either: nothing is drawn to put it on
+            self._place_selection()
             return
         self._hover = None
         self.hover_label.setVisible(False)
