@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from nnstudio.engine.divergence import DivergenceGuard
-from nnstudio.training.problem import ProblemSpec, build_loop, build_network, make_data
+from nnstudio.training.problem import ProblemSpec, build_loop, build_network, default_learning_rate, make_data
 from nnstudio.training.trainer import Trainer
 
 FACTOR = 1000.0
@@ -152,7 +152,7 @@ def test_a_normal_noisy_run_never_trips(spec):
 def test_an_edit_or_a_penalty_that_raises_the_loss_by_orders_of_magnitude_is_not_divergence():
     # w = 100,000 on y = 200·x + 100: the loss jumps from ~1e4 to ~4e10; training from there is the user's
     # new run, not a diverged one.
-    t = Trainer(LINE.replace(hidden=(), learning_rate=0.003), threaded=False)
+    t = Trainer(LINE.replace(hidden=(), learning_rate=default_learning_rate("line")), threaded=False)
     before = play(t, 500)
     t.pause()
     t.set_parameter(0, 1e5)
@@ -206,10 +206,43 @@ def test_the_reference_is_the_spread_of_the_data_or_the_best_loss():
     assert guard.reference == pytest.approx(spread(spec))  # an exact fit is compared with the spread
 
 
+# ---- the line dataset's own learning rate ----------------------------------------------------------
+def test_the_single_neuron_fits_the_line_at_its_default_rate():
+    spec = LINE.replace(hidden=(), learning_rate=default_learning_rate("line"))
+    t = Trainer(spec, threaded=False)
+    snaps = play(t, 20_000)
+    (w, b) = snaps[-1].params
+    assert w == pytest.approx(200, abs=1e-6) and b == pytest.approx(100, abs=1e-6)
+    t.close()
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu", "sigmoid"])
+def test_the_default_hidden_layers_stay_sane_on_line_at_its_default_rate(activation):
+    spec = LINE.replace(activation=activation, learning_rate=default_learning_rate("line"))
+    t = Trainer(spec, threaded=False)
+    snaps = play(t, 5000)
+    curve = shown_curve(snaps)
+    assert np.all(curve <= FACTOR * max(spread(spec), curve[0]))
+    assert np.abs(snaps[-1].params).max() < 1000
+    assert snaps[-1].running or diverged(snaps)
+    t.close()
+
+
 # ---- the window --------------------------------------------------------------------------------------
 def choose(qtbot, window, combo, data):
     combo.setCurrentIndex(combo.findData(data))
     qtbot.waitUntil(lambda: window.snapshot().spec == window.controls.spec(), timeout=5000)
+
+
+def test_choosing_line_in_the_window_picks_its_learning_rate_and_leaving_it_restores_the_default(qtbot, window):
+    controls = window.controls
+    choose(qtbot, window, controls.dataset, "line")
+    assert controls.learning_rate.currentData() == window.snapshot().spec.learning_rate == 0.003
+    choose(qtbot, window, controls.dataset, "circle")
+    assert window.snapshot().spec.learning_rate == 0.03
+    choose(qtbot, window, controls.learning_rate, 0.1)  # the user's own rate stays theirs
+    choose(qtbot, window, controls.dataset, "line")
+    assert window.snapshot().spec.learning_rate == 0.1
 
 
 def press_play(qtbot, window):
@@ -217,6 +250,30 @@ def press_play(qtbot, window):
     window.network_view.setFocus()
     qtbot.keyClick(window.network_view, Qt.Key_Space)
     qtbot.waitUntil(lambda: window.snapshot().running or window.step_count() > 0, timeout=5000)
+
+
+def press_play_and_wait(qtbot, window, steps):
+    press_play(qtbot, window)
+    qtbot.waitUntil(lambda: window.step_count() >= steps or not window.snapshot().running, timeout=60_000)
+    if window.actionPlayPause.isChecked():
+        window.actionPlayPause.trigger()
+    qtbot.waitUntil(lambda: not window.snapshot().running, timeout=5000)
+
+
+@pytest.mark.parametrize("activation, extra_layers", [("tanh", 0), ("relu", 0), ("relu", 1)])
+def test_line_with_hidden_layers_trains_sanely_in_the_window(qtbot, window, activation, extra_layers):
+    controls = window.controls
+    choose(qtbot, window, controls.dataset, "line")
+    choose(qtbot, window, controls.activation, activation)
+    for _ in range(extra_layers):
+        qtbot.mouseClick(controls.add_layer, Qt.LeftButton)  # the three hidden layers
+    qtbot.waitUntil(lambda: len(window.snapshot().spec.hidden) == 2 + extra_layers)
+    press_play_and_wait(qtbot, window, 3000)
+    message = window.statusBar().currentMessage() or ""
+    _, curve = window.loss_plot.train_curve()
+    assert np.all(np.isfinite(curve)) and np.all(curve <= FACTOR * max(spread(window.snapshot().spec), curve[0]))
+    assert all(np.abs(p).max() < 1000 for p in window.parameters())
+    assert window.step_count() >= 3000 or "diverged" in message
 
 
 def test_line_at_rate_one_pauses_in_the_window_with_sane_parameters(qtbot, window):
