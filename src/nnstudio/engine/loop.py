@@ -161,6 +161,14 @@ class TrainingLoop:
         return math.ceil(self._n / self._batch_size)
 
     @property
+    def targets(self) -> np.ndarray:
+        """The training targets as the loss compares them, (N, n_out) (one-hot for categorical cross-entropy).
+
+        Read them, never write them; a new array whenever the data or the loss changes.
+        """
+        return self._T
+
+    @property
     def classification(self) -> bool:
         return self._y.dtype.kind in "biu"
 
@@ -321,7 +329,7 @@ class TrainingLoop:
         self._position = self._n
 
     def checkpoint(self) -> dict:
-        """Everything a step changes, to undo a chunk of steps that diverged."""
+        """Everything a step changes, to undo steps: restoring it and running n steps repeats those n exactly."""
         opt = self.optimizer
         return {
             "params": self.network.flat_parameters(),
@@ -330,10 +338,13 @@ class TrainingLoop:
             "epoch": self.epoch,
             "n_losses": len(self.losses),
             "n_evaluations": len(self.evaluations),
+            # The epoch's order is never written in place (a new epoch makes a new one), so no copy is needed.
+            "shuffle": (self._rng.bit_generator.state, self._order, self._position),
         }
 
     def restore(self, cp: dict) -> None:
-        """Back to a checkpoint; the next step starts a freshly shuffled epoch."""
+        """Back to a checkpoint of this loop on its current data. With the checkpoint's "shuffle" the next steps
+        take the mini-batches they took after it; without (a recorded state), a freshly shuffled epoch starts."""
         self.network.set_flat_parameters(cp["params"])
         size, iterations, arrays = cp["optimizer"]
         if size < 0:
@@ -344,8 +355,19 @@ class TrainingLoop:
         self.epoch = cp["epoch"]
         self.losses.truncate(cp["n_losses"])
         del self.evaluations[cp["n_evaluations"] :]
-        self._position = self._n
+        if "shuffle" in cp:
+            self._restore_shuffle(*cp["shuffle"])
+        else:
+            self._position = self._n
         self._last_batch = None
+
+    def _restore_shuffle(self, rng_state: dict, order: np.ndarray | None, position: int) -> None:
+        self._rng.bit_generator.state = rng_state
+        if order is not None and order is not self._order:
+            self._order = order
+            np.take(self._Xe, order, axis=0, out=self._Xs)
+            np.take(self._T, order, axis=0, out=self._Ts)
+        self._position = position
 
     # ---- measuring -----------------------------------------------------------------------------
     def _accuracy(self, X, y) -> float | None:

@@ -82,6 +82,25 @@ LOSSES: dict[str, Loss] = {
 ALIASES = {"mean_squared_error": "mse", "bce": "binary_crossentropy", "cce": "categorical_crossentropy"}
 
 
+def baseline_loss(T: np.ndarray, loss: str) -> float:
+    """What the best constant prediction costs on targets T (N, n_out): the data's own scale of loss.
+
+    mse: the targets' variance (averaged over outputs); the cross-entropies: the entropy of the class
+    frequencies (predicting them for every sample).
+    """
+    T = np.asarray(T, dtype=np.float64)
+    if not T.size:
+        return 0.0
+    p = T.mean(axis=0)
+    if ALIASES.get(loss, loss) == "mse":
+        return float(np.mean((T - p) ** 2))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        h = -np.where(p > 0, p * np.log(p), 0.0)
+        if ALIASES.get(loss, loss) == "binary_crossentropy":
+            return float(np.mean(h - np.where(p < 1, (1 - p) * np.log1p(-p), 0.0)))
+    return float(h.sum())
+
+
 def get_loss(name: str, output_activation: str) -> Loss:
     name = ALIASES.get(name, name) if isinstance(name, str) else name
     if name not in LOSSES:

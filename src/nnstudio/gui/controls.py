@@ -33,6 +33,7 @@ from ..training.problem import (
     MAX_NEURONS,
     PIXELS,
     ProblemSpec,
+    default_learning_rate,
     digits_preset,
 )
 
@@ -300,7 +301,8 @@ class ControlPanel(QWidget):
             dataset=dataset, noise=self.noise.value() / 100, train_fraction=self.train_fraction.value() / 100,
             features=features, activation=self.activation.currentData(), output_activation=output,
             loss=self.loss.currentData() if output == self._spec.output_activation else None,
-            learning_rate=self.learning_rate.currentData(), batch_size=self.batch_size.value(),
+            learning_rate=_rate_for(self._spec, dataset, self.learning_rate.currentData()),
+            batch_size=self.batch_size.value(),
             optimizer=self.optimizer.currentData(), regularization=self.regularization.currentData(),
             regularization_rate=self.reg_rate.currentData(),
         )
@@ -315,7 +317,8 @@ def _switch_data(spec: ProblemSpec, dataset: str, custom) -> ProblemSpec:
     """To or from imported data: features that fit its columns; the network keeps its hidden layers."""
     dim = custom.X.shape[1] if custom is not None else input_dim(dataset)
     features = ("x1",) if dim == 1 else ("x1", "x2") if dim == 2 else COLUMNS
-    return spec.replace(dataset=dataset, custom=custom, features=features, output_activation=None, loss=None)
+    return spec.replace(dataset=dataset, custom=custom, features=features, output_activation=None, loss=None,
+                        learning_rate=_rate_for(spec, dataset, spec.learning_rate))
 
 
 def _leave_digits(spec: ProblemSpec, dataset: str) -> ProblemSpec:
@@ -323,8 +326,13 @@ def _leave_digits(spec: ProblemSpec, dataset: str) -> ProblemSpec:
     defaults = ProblemSpec()
     return spec.replace(dataset=dataset, features=("x1",) if input_dim(dataset) == 1 else defaults.features,
                         n_samples=defaults.n_samples, hidden=defaults.hidden, optimizer=defaults.optimizer,
-                        learning_rate=defaults.learning_rate, batch_size=defaults.batch_size,
+                        learning_rate=default_learning_rate(dataset), batch_size=defaults.batch_size,
                         train_fraction=defaults.train_fraction, output_activation=None, loss=None)
+
+
+def _rate_for(spec: ProblemSpec, dataset: str, rate: float) -> float:
+    """The new dataset's own learning rate, unless the user had chosen another than the old one's."""
+    return default_learning_rate(dataset) if rate == default_learning_rate(spec.dataset) else rate
 
 
 def _bump(hidden, k, delta):

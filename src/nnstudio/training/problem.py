@@ -63,10 +63,24 @@ class CustomData:
         return f"CustomData({self.name!r}, {self.X.shape[0]} samples × {self.X.shape[1]})"
 
 
+# Datasets whose own learning rate is not playground's 0.03. Line's targets are prices of 200–800 (y = 200·x +
+# 100, the single-neuron lesson), so its gradients are hundreds of times playground's: at 0.03 a hidden ReLU
+# layer blows up (loss 1e7–1e11, weights ±1e4–1e9). At 0.003 the [1, 1] network still fits w = 200, b = 100
+# exactly (loss < 1% of the variance by step ~100) and the default hidden layers stay sane, though with SGD on
+# these unscaled prices they learn little more than the mean. (Digits' rate is its preset's, for Adam.)
+DATASET_LEARNING_RATES = {"line": 0.003, "digits": 0.003}
+
+
+def default_learning_rate(dataset: str) -> float:
+    """The learning rate a dataset starts with (the side panel switches to it with the dataset)."""
+    return DATASET_LEARNING_RATES.get(dataset, ProblemSpec.learning_rate)
+
+
 def digits_preset(spec: ProblemSpec) -> ProblemSpec:
     """What the digits dataset needs to learn well: all 1,797 images, pixels as inputs, one wider layer, Adam."""
     return spec.replace(dataset="digits", custom=None, n_samples=1797, features=PIXELS, hidden=(32,), optimizer="adam",
-                        learning_rate=0.003, batch_size=32, output_activation=None, loss=None, train_fraction=0.7)
+                        learning_rate=default_learning_rate("digits"), batch_size=32, output_activation=None,
+                        loss=None, train_fraction=0.7)
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,9 @@ class Snapshot:
     branch: int = 0
     history: dict | None = None
     export: dict | None = None  # answer to export_state: optimizer state, all losses and evaluations, history
+    # The largest loss the next step may have without counting as divergence (engine.divergence); None
+    # before a run's first step. The last of ``losses`` is never above it.
+    loss_limit: float | None = None
 
     @property
     def first_step(self) -> int:

@@ -19,6 +19,7 @@ import time
 
 import numpy as np
 
+from ..engine.divergence import Divergence, DivergenceGuard
 from ..engine.loop import recorded_state_names
 from .commands import TrainerCommands
 from .history import History
@@ -33,6 +34,8 @@ PUBLISH_INTERVAL = 1.0 / FRAME_HZ
 
 
 class Trainer(RewindMixin, TrainerCommands):
+    _guard: DivergenceGuard | None = None  # the current loop's (see _divergence_guard)
+
     def __init__(self, spec: ProblemSpec | None = None, *, threaded: bool = True, loop_seed: int = 0,
                  commands=None, mailbox=None, idle_check=None, history_cap: int | None = 200_000_000):
         # A trainer process passes its inter-process queue and a mailbox that sends snapshots back.
@@ -282,23 +285,22 @@ class Trainer(RewindMixin, TrainerCommands):
     def _train_chunk(self, n: int) -> None:
         if n <= 0:
             return
-        checkpoint = self.loop.checkpoint()
         start = time.perf_counter()
-        losses = self.loop.run(n)
+        _, diverged = self._divergence_guard().run(n)
         elapsed = time.perf_counter() - start
         self._seconds_per_step = 0.7 * self._seconds_per_step + 0.3 * (elapsed / n)
         self._play_steps += n
-        if not np.all(np.isfinite(losses)):
-            bad = int(np.argmax(~np.isfinite(losses)))
-            self.loop.restore(checkpoint)
+        if diverged is not None:
             self._record_live()  # the history got the diverged rows too
             self._running = False
-            self._pending_message = (
-                f"Training diverged: the loss became {losses[bad]} at step {checkpoint['step_count'] + bad + 1} "
-                f"(learning rate {self.loop.optimizer.learning_rate:g}). Paused; the parameters are back at step "
-                f"{self.loop.step_count}. Lower the learning rate or reset."
-            )
+            self._pending_message = divergence_message(diverged, self.loop.optimizer.learning_rate)
             self._publish()
+
+    def _divergence_guard(self) -> DivergenceGuard:
+        """The guard of the current loop (a rebuild makes a new loop, and so a new guard)."""
+        if self._guard is None or self._guard.loop is not self.loop:
+            self._guard = DivergenceGuard(self.loop)
+        return self._guard
 
     def _publish(self, pinned: bool = False, history: dict | None = None, export: dict | None = None) -> None:
         loop = self.loop
@@ -306,8 +308,9 @@ class Trainer(RewindMixin, TrainerCommands):
         viewing = self._viewing
         params = self.network.flat_parameters() if viewing is None else self.history.params_at(viewing)
         params.setflags(write=False)
-        losses = all_losses[self._published_losses :].copy()
-        evaluations = tuple(loop.evaluations[self._published_evaluations :])
+        # Going back from a divergence can drop steps already published: the next snapshot starts earlier.
+        losses = all_losses[min(self._published_losses, len(all_losses)) :].copy()
+        evaluations = tuple(loop.evaluations[min(self._published_evaluations, len(loop.evaluations)) :])
         self._published_losses = len(all_losses)
         self._published_evaluations = len(loop.evaluations)
         details = {}
@@ -323,8 +326,20 @@ class Trainer(RewindMixin, TrainerCommands):
             params, loop.step_count, loop.epoch, losses, evaluations, tuple(self._pending_edits), self._running,
             self._generation, self.spec, self.data, self._pending_message, pinned, **details,
             viewing=viewing, branch=self._branch, history=history, export=export,
+            loss_limit=self._guard.limit if self._guard is not None and self._guard.loop is loop else None,
         )
         self._pending_edits = []
         self._pending_message = None
         self.mailbox.put(snap)
         self._last_publish = time.perf_counter()
+
+
+def divergence_message(d: Divergence, learning_rate: float) -> str:
+    """The status line for a run that diverged (the GUI recognises it by the word "diverged")."""
+    if d.nonfinite:
+        loss = f"loss {d.loss}"
+    else:
+        against = "the baseline" if d.reference <= d.baseline else "the best so far"
+        loss = f"loss {d.loss:.3g}, over {d.factor:,g}× {against} {d.reference:.3g}"
+    return (f"Training diverged at step {d.step:,} ({loss}): paused, back at step {d.back_to:,}. "
+            f"Lower the learning rate ({learning_rate:g}) or reset.")
