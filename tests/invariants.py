@@ -184,19 +184,25 @@ def check_fills(window, values: list[np.ndarray]) -> None:
 def check_window_fills(window) -> None:
     """The fills show the selected sample's activations (or, in the sub-steps, the mini-batch's means), each
     layer in its own range; the values come from the engine on the parameters shown."""
-    view = window.network_view
-    if not any(label.startswith("fill: ") for label, _, _ in view.legend_state().rows):
-        return  # plain fills: nothing to check against a range
+    view, inside = window.network_view, window.inside
     net, d = window.view_net, window.snapshot().data
-    batch = window.inside.substeps.batch
-    if window.inside.substeps.active() and batch is not None:
+    batch = inside.substeps.batch
+    if inside.substeps.active() and batch is not None:
+        if inside.substeps.phase == "update":
+            return  # the update's fills are the forward pass's, at the parameters before the step
         values = [a.mean(axis=0) for a in net.forward(d.F_train[batch]).activations]
-    else:
-        which, k = window.inside.sample
+    elif inside.selected_sample() is not None:
+        which, k = inside.selected_sample()
         F = d.F_train if which == "train" else d.F_test
-        if len(F) == 0:
-            return
-        values = [a[0] for a in net.forward(F[min(k, len(F) - 1)][None, :]).activations]
+        values = [a[0] for a in net.forward(F[k:k + 1]).activations]
+    else:
+        assert not any(label.startswith("fill: ") for label, _, _ in view.legend_state().rows), (
+            "no sample is selected, yet the legend explains fills")
+        return
+    given = inside.neuron_values()
+    assert given is not None, "a sample is selected, yet the neurons are not filled"
+    for k, (a, b) in enumerate(zip(given, values)):
+        assert np.allclose(a, b, rtol=1e-9, atol=1e-12), f"layer {k}'s fills are not the engine's activations"
     check_fills(window, values)
 
 
@@ -252,8 +258,27 @@ def check_axes(window) -> None:
         if X.shape[1] == 2 and len(X) and not window.data_tools.training_blocked():
             want = ((X[:, 0].min(), X[:, 0].max()), (X[:, 1].min(), X[:, 1].max()))
             assert np.allclose(np.array(data), np.array(want)), f"the output panel frames {data}, the data is {want}"
-        for axis, v, dd in zip(("x", "y"), out.view_range(), data):
-            _check_axis(f"output panel {axis}", v, dd)
+        views = out.view_range()
+        if X.shape[1] == 2:  # a square plane: one axis frames its data, the other shows as much (in pixels)
+            for axis, v, dd in zip("xy", views, data):
+                assert v[0] <= dd[0] and v[1] >= dd[1], f"the output panel's {axis} axis {v} cuts its data {dd}"
+            tight = []
+            for axis, v, dd in zip("xy", views, data):
+                try:
+                    _check_axis(f"output panel {axis}", v, dd)
+                    tight.append(axis)
+                except AssertionError:
+                    pass
+            assert tight, f"the output panel {views} is ≫ its data {data} on both axes"
+            box = out.plot.getPlotItem().vb.sceneBoundingRect()
+            if box.width() > 10 and box.height() > 10:
+                sx = box.width() / (views[0][1] - views[0][0])
+                sy = box.height() / (views[1][1] - views[1][0])
+                assert abs(sx - sy) <= 0.02 * max(sx, sy), (
+                    f"the output plane is not square on screen: {sx:.1f} vs {sy:.1f} px per unit")
+        else:
+            for axis, v, dd in zip(("x", "y"), views, data):
+                _check_axis(f"output panel {axis}", v, dd)
     inside = window.inside
     if inside.docks["slice"].isVisible() and inside.slice_view.data_range() is not None:
         values, losses = inside.slice_view.data_range()
@@ -270,3 +295,57 @@ def check_axes(window) -> None:
             assert steps[1] <= live, f"the norm plot draws step {steps[1]:g}, but the run is at step {live}"
             _check_axis("norm plot steps", vx, (min(0.0, steps[0]), steps[1]))
             _check_axis("norm plot norms", vy, (0.0, norms[1]))
+
+
+def check_one_selection(window) -> None:
+    """The Sample box, the ring in the output panel, the maths card and the fills show one sample (or none)."""
+    inside, out = window.inside, window.output_view
+    sel = inside.selected_sample()
+    d = window.snapshot().data
+    assert inside.sample_box_value() == sel, f"the Sample box shows {inside.sample_box_value()}, the selection {sel}"
+    assert out.selected_sample() == sel, f"the output panel rings {out.selected_sample()}, the selection is {sel}"
+    if sel is not None:
+        which, k = sel
+        X, y = (d.X_train, d.y_train) if which == "train" else (d.X_test, d.y_test)
+        assert 0 <= k < len(y), f"the selection {sel} is not in the data ({len(y)} {which} samples)"
+        ring = out.ring_position()
+        if ring is not None and X.shape[1] <= 2 and window.data_tools.added_count() >= 0:
+            want = (X[k, 0], X[k, 1]) if X.shape[1] == 2 else (X[k, 0], float(np.ravel(y)[k]))
+            assert np.allclose(ring, want), f"the ring is at {ring}, the selected point {sel} at {want}"
+    neuron = inside.neuron
+    title = inside.math_card.title()
+    if neuron is not None and neuron[0] >= 1:
+        if sel is None:
+            assert "sample" not in title and inside.math_card.math() is None, f"no sample, yet the card shows {title!r}"
+        else:
+            assert title.endswith(f"{sel[0]} sample {sel[1]}"), f"the card shows {title!r}, the selection is {sel}"
+            m = inside.math_card.math()
+            if m is not None and not window.actionPlayPause.isChecked():
+                F = d.F_train if sel[0] == "train" else d.F_test
+                fw = window.view_net.forward(F[sel[1]:sel[1] + 1])
+                k, i = neuron
+                assert np.allclose(m.z, fw.zs[k - 1][0, i], rtol=1e-9, atol=1e-12), (
+                    f"the card's z = {m.z!r} is not the engine's {fw.zs[k - 1][0, i]!r} for {sel}")
+    values = inside.neuron_values()
+    if sel is None and not inside.substeps.active():
+        assert values is None, "no sample is selected, yet the neurons are filled with values"
+
+
+def check_mode_stated(window) -> None:
+    """In a sub-step the canvas and the Edges combo say what is shown; out of one, nothing says "Sub-step"."""
+    inside, view = window.inside, window.network_view
+    phase = inside.substeps.phase
+    caption = view.caption()
+    status = window.statusBar().currentMessage()
+    if phase is None:
+        assert "Sub-step" not in caption, f"no sub-step, yet the canvas says {caption!r}"
+        assert "Sub-step" not in status, f"no sub-step, yet the status bar says {status!r}"
+        return
+    assert phase in caption, f"in the {phase} sub-step the canvas says {caption!r}"
+    edges = inside.edge_mode.currentText()
+    want = {"forward": "weight", "backward": "gradient", "update": "update"}[phase]
+    shown = view.edge_mode()
+    assert shown == want or (phase == "update" and shown == "weight"), f"{phase}: the edges show {shown}"
+    assert any(word in edges for word in ({"weight": ("weight",), "gradient": ("gradient", "∂L/∂w"),
+                                            "update": ("update", "Δw")}[shown])), (
+        f"the edges show {shown} in the {phase} sub-step, the Edges combo says {edges!r}")

@@ -170,6 +170,8 @@ class Harness:
             w.resize(*size)
         w.show()
         QTest.qWaitForWindowExposed(w)
+        w.activateWindow()  # shortcuts only reach an active window; a fresh one may not be yet
+        QTest.qWaitForWindowActive(w, 1000)
         for _ in range(200):
             if w.snapshot() is not None:
                 break

@@ -268,6 +268,8 @@ class WindowMachine(RuleBasedStateMachine):
         ("fills follow their ranges", "_fills"),
         ("the window fits the screen", "_fits"),
         ("axes follow their data", "_axes"),
+        ("one selection everywhere", "_selection"),
+        ("the UI states the mode it shows", "_mode"),
     )
 
     @invariant()
@@ -292,6 +294,12 @@ class WindowMachine(RuleBasedStateMachine):
 
     def _fills(self):
         invariants.check_window_fills(self.w)
+
+    def _selection(self):
+        invariants.check_one_selection(self.w)
+
+    def _mode(self):
+        invariants.check_mode_stated(self.w)
 
     def _axes(self):
         invariants.check_axes(self.w)

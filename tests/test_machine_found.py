@@ -41,3 +41,25 @@ def test_softmax_output_on_two_classes_gets_one_output_per_class(qtbot, window):
     assert window.snapshot().spec.sizes[-1] == 2 and window.parameters()[-1].shape == (2,)
     assert window.snapshot().spec.resolved_loss == "categorical_crossentropy"
     assert all(np.isfinite(window.snapshot().losses))
+
+
+def test_looking_at_a_past_step_records_no_norm_at_the_live_step(qtbot, open_window):
+    """Found by a random-action run: viewing step 50 of 200 put step 50's ‖W‖ at step 200 of the norm plot."""
+    from PySide6.QtWidgets import QSlider
+
+    window = open_window(trainer="sync")
+    window.trainer.step(200)
+    qtbot.waitUntil(lambda: window.step_count() == 200)
+    window.flush()
+    live = window.parameters()
+    slider = window.findChild(QSlider, "timelineSlider")
+    slider.setValue(50)
+    qtbot.waitUntil(lambda: window.snapshot().viewing == 50, timeout=5000)
+    window.flush()
+    series = window.inside.weights._series
+    for layer, s in series.items():
+        steps, norms = s.steps.array(), s.norms.array()
+        assert steps[-1] <= 200
+        if steps[-1] == 200:  # the live step's norm is the live weights'
+            assert norms[-1] == np.linalg.norm(live[2 * layer])
+    window.close()

@@ -307,7 +307,7 @@ class InsideController(SampleSelection, QObject):
         self.view.set_alert_neurons([(a.layer, a.neuron) for a in alerts
                                      if a.neuron is not None and a.kind in ("dead_relu", "saturated")])
         self.w.set_health_summary(group_alerts(alerts, net.activations))
-        self.weights.add(snap.step, weight_stats(net.get_weights()))
+        self.weights.add(snap.step, weight_stats(net.get_weights()), record=snap.viewing is None)
         if self.slice_ref is not None and self.docks["slice"].isVisible():
             self._update_slice()
 

@@ -118,12 +118,14 @@ class WeightsOverTime(QWidget):
         return QSize(400, 460)
 
     # ---- API ------------------------------------------------------------------------------------
-    def add(self, step: int, stats: list[dict]) -> None:
-        """Stats of every weight layer at ``step`` (dicts with layer, counts, edges, norm, mean_abs)."""
+    def add(self, step: int, stats: list[dict], record: bool = True) -> None:
+        """Stats of every weight layer at ``step`` (dicts with layer, counts, edges, norm, mean_abs). With
+        ``record`` False (a past step on show) only the histogram shows them: the norm curve is the run's."""
         step = int(step)
         for s in stats:
             layer = int(s["layer"])
-            self._series.setdefault(layer, _Series()).add(step, s["norm"])
+            if record:
+                self._series.setdefault(layer, _Series()).add(step, s["norm"])
             self._latest[layer] = s
         self._step = step
         if not self._timer.isActive():
