@@ -63,3 +63,46 @@ def test_looking_at_a_past_step_records_no_norm_at_the_live_step(qtbot, open_win
         if steps[-1] == 200:  # the live step's norm is the live weights'
             assert norms[-1] == np.linalg.norm(live[2 * layer])
     window.close()
+
+
+def _click_plane(qtbot, window, x, y, cls):
+    qtbot.mouseClick(window.output_view.plot.viewport(), Qt.LeftButton,
+                     Qt.ShiftModifier if cls else Qt.ControlModifier, _plane_point(window, x, y))
+
+
+def test_drawing_on_a_cleared_plane_keeps_the_plane(qtbot, window):
+    """Found by a random-action run: after Data → Clear points the first two points re-framed the plane to
+    their own box, so every later point could only go inside it; the count said "−498 added so far"; the
+    selection ring stayed on a point no longer drawn."""
+    window.inside.select_sample("train", 3)
+    (x0, x1), (y0, y1) = window.output_view.view_range()
+    window.data_tools.actionClearAllPoints.trigger()
+    assert window.inside.selected_sample() is None and window.output_view.ring_position() is None
+    _click_plane(qtbot, window, 0.5, 0.5, 1)
+    _click_plane(qtbot, window, 1.0, 1.0, 0)
+    qtbot.waitUntil(lambda: window.snapshot().spec.dataset == "custom")
+    window.flush()
+    (a0, a1), (b0, b1) = window.output_view.view_range()
+    assert a0 <= x0 and a1 >= x1 and b0 <= y0 and b1 >= y1, "the plane shrank to the drawn points"
+    assert window.data_tools.added_count() == 2
+    assert "2 added so far" in window.statusBar().currentMessage()
+    _click_plane(qtbot, window, x0 + 0.05 * (x1 - x0), y1 - 0.05 * (y1 - y0), 1)  # far corner: still on the plane
+    qtbot.waitUntil(lambda: len(window.snapshot().data.y_train) == 3)
+    assert window.data_tools.added_count() == 3
+
+
+def test_choosing_another_dataset_ends_drawing_on_a_cleared_plane(qtbot, window):
+    """Found by a random-action run: Clear points, then digits, then two drawn points sent 2-D points with
+    pixel features to the trainer, which died."""
+    window.data_tools.actionClearAllPoints.trigger()
+    box = window.controls.dataset
+    box.setCurrentIndex(box.findData("xor"))
+    qtbot.waitUntil(lambda: window.snapshot().spec.dataset == "xor")
+    assert not window.data_tools.training_blocked()
+    d = window.snapshot().data
+    n = len(d.y_train) + len(d.y_test)
+    _click_plane(qtbot, window, 0.5, 0.5, 1)  # an ordinary added point on xor now
+    qtbot.waitUntil(lambda: window.snapshot().spec.dataset == "custom")
+    d = window.snapshot().data
+    assert len(d.y_train) + len(d.y_test) == n + 1 and window.data_tools.added_count() == 1
+    assert window.snapshot().spec.features == ("x1", "x2")

@@ -437,16 +437,20 @@ def test_output_panel_frames_every_dataset_and_drawn_points(qtbot, window):
         qtbot.waitUntil(lambda b=before, n=name: (s := window.snapshot()).data is not b and s.spec.dataset == n,
                         timeout=10_000)
         assert_output_frames(window)
-    # Clear points: the plane stays while it is empty; two drawn points then become the data.
+    # Clear points: the plane stays while it is empty; two drawn points then become the data, drawn on that
+    # same plane (it must not shrink to the points' own box, or later points could not go outside it).
     window.data_tools.actionClearAllPoints.trigger()
     assert_output_frames(window)
+    (px0, px1), (py0, py1) = window.output_view.view_range()
     vb = window.output_view.plot.getPlotItem().getViewBox()
     viewport = window.output_view.plot.viewport()
     for (x, y), mod in (((2.0, 1.0), Qt.ShiftModifier), ((-3.0, -2.0), Qt.ControlModifier)):
         pos = window.output_view.plot.mapFromScene(vb.mapViewToScene(QPointF(x, y)))
         qtbot.mouseClick(viewport, Qt.LeftButton, mod, QPoint(pos.x(), pos.y()))
     qtbot.waitUntil(lambda: window.snapshot().spec.dataset == "custom", timeout=5000)
-    assert_output_frames(window)
+    (xa, xb), (ya, yb) = window.output_view.view_range()
+    assert xa <= px0 + 1e-9 and xb >= px1 - 1e-9 and ya <= py0 + 1e-9 and yb >= py1 - 1e-9
+    assert xb - xa == pytest.approx(yb - ya) and xb - xa <= 1.01 * (px1 - px0)
     # The tick labels are the data's own numbers, never scaled by an SI prefix ("x1 (x0.001)").
     item = window.output_view.plot.getPlotItem()
     for name in ("left", "bottom"):

@@ -36,6 +36,8 @@ class DataController(QObject):
         self._latest: CustomData | None = None  # the data with the points added so far
         self._awaiting: CustomData | None = None  # sent to the trainer, not yet back in a snapshot
         self._drawn: tuple[list, list] | None = None  # after Clear points: points drawn, not yet both classes
+        self._drawn_on: tuple | None = None  # the data settings Clear points was chosen on
+        self._cleared = False  # the added points started from an empty plane
 
         self.actionImportData = _action(w, "actionImportData", "Import data (CSV)…", [],
                                         "Train on your own data: a CSV file with input columns and a target",
@@ -115,7 +117,10 @@ class DataController(QObject):
             self.w.statusBar().showMessage("Clear points works on 2-D classification data.", 6000)
             return False
         self.w._pause_ui()
-        self._drawn = ([], [])
+        self._drawn, self._drawn_on = ([], []), spec.data_config()
+        self._cleared = True
+        self.w.output_view.keep_plane(self.w.output_view.plane_extent())
+        self.w.inside.clear_sample()  # its point is no longer drawn
         self._show_drawn()
         self.w.statusBar().showMessage(f"Points cleared. {ADD_POINTS_HINT} Training starts once both classes "
                                        "have a point.")
@@ -165,6 +170,7 @@ class DataController(QObject):
             X_old, y_old = np.vstack((d.X_train, d.X_test)), np.concatenate((d.y_train, d.y_test))
         X = np.vstack((X_old, [[float(x), float(y)]]))
         labels = np.concatenate((np.asarray(y_old, dtype=np.int64), [int(label)]))
+        self.w.output_view.keep_plane(self.w.output_view.plane_extent())  # a point at the edge grows the plane
         return self._apply_points(spec, X, labels)
 
     def _apply_points(self, spec: ProblemSpec, X: np.ndarray, y: np.ndarray) -> bool:
@@ -195,7 +201,7 @@ class DataController(QObject):
         if self._original is None or self._latest is None:
             return 0
         d = self._original
-        before = len(d.custom.y) if d.custom is not None else d.n_samples
+        before = 0 if self._cleared else len(d.custom.y) if d.custom is not None else d.n_samples
         return len(self._latest.y) - before
 
     def remove_added_points(self) -> None:
@@ -210,10 +216,15 @@ class DataController(QObject):
         self.w.statusBar().showMessage("Removed the added points.", 4000)
 
     def _forget_points(self) -> None:
-        self._original = self._latest = self._awaiting = self._drawn = None
+        self._original = self._latest = self._awaiting = self._drawn = self._drawn_on = None
+        self._cleared = False
+        self.w.output_view.keep_plane(None)
         self.actionClearPoints.setEnabled(False)
 
     def _snapshot_applied(self, snap) -> None:
+        if self._drawn is not None and snap.spec.data_config() != self._drawn_on:
+            self._forget_points()  # another dataset was chosen before both classes were drawn
+            return
         custom = snap.spec.custom
         if self._awaiting is not None:
             if custom == self._awaiting:

@@ -91,6 +91,8 @@ class OutputView(OutputOverlays, QWidget):
         self._n_classes = 2
         self._scale = 1.0  # regression: targets' max |y|, the colour scale's end
         self._grid: np.ndarray | None = None
+        self._extent = ((-6.0, 6.0), (-6.0, 6.0))
+        self._kept_plane: tuple | None = None
         self._values = np.empty((0, 1))
         self._mode: tuple | None = None  # (kind, discretize) the image's LUT/levels were built for
         self._show_test = True
@@ -224,9 +226,24 @@ class OutputView(OutputOverlays, QWidget):
             return _brushes(class_colors(y))
         return _brushes(palette.colors_rgb(y, self._scale))
 
+    def keep_plane(self, extent: tuple[tuple[float, float], tuple[float, float]] | None) -> None:
+        """Frame later 2-D data on at least this plane ((x0, x1), (y0, y1)), as when points are drawn by hand:
+        the plane they are drawn on must not shrink to their own box. None: frame the data alone."""
+        self._kept_plane = None if extent is None else tuple((float(a), float(b)) for a, b in extent)
+
+    def plane_extent(self) -> tuple[tuple[float, float], tuple[float, float]] | None:
+        """((x0, x1), (y0, y1)) of the 2-D plane the heatmap covers, or None with no plane."""
+        return self._extent if self._dim == 2 and self._grid is not None else None
+
     def _setup_plane(self, X_train, y_train, X_test, y_test) -> None:
-        (x0, x1), (y0, y1) = self._extent = _domain(np.vstack((X_train, X_test)), 0.1, square=True,
-                                                    include_zero=False)
+        X = np.vstack((X_train, X_test))
+        if self._kept_plane is not None:  # the corners of the kept plane count as data for the framing
+            (k0, k1), (l0, l1) = self._kept_plane
+            X = np.vstack((X, [[k0, l0], [k1, l1]]))
+            pad = 0.0
+        else:
+            pad = 0.1
+        (x0, x1), (y0, y1) = self._extent = _domain(X, pad, square=True, include_zero=False)
         n = GRID_SIZE
         self._grid = self.plane_grid(n)
         self._pixels = np.zeros((n, n))
