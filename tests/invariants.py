@@ -259,6 +259,9 @@ def check_axes(window) -> None:
             want = ((X[:, 0].min(), X[:, 0].max()), (X[:, 1].min(), X[:, 1].max()))
             assert np.allclose(np.array(data), np.array(want)), f"the output panel frames {data}, the data is {want}"
         views = out.view_range()
+        kept = out.kept_plane()
+        if kept is not None:  # points drawn by hand are framed on the plane they were drawn on
+            data = tuple((min(a, k0), max(b, k1)) for (a, b), (k0, k1) in zip(data, kept))
         if X.shape[1] == 2:  # a square plane: one axis frames its data, the other shows as much (in pixels)
             for axis, v, dd in zip("xy", views, data):
                 assert v[0] <= dd[0] and v[1] >= dd[1], f"the output panel's {axis} axis {v} cuts its data {dd}"

@@ -231,6 +231,10 @@ class OutputView(OutputOverlays, QWidget):
         the plane they are drawn on must not shrink to their own box. None: frame the data alone."""
         self._kept_plane = None if extent is None else tuple((float(a), float(b)) for a, b in extent)
 
+    def kept_plane(self) -> tuple[tuple[float, float], tuple[float, float]] | None:
+        """The plane kept for hand-drawn points (see keep_plane), or None."""
+        return self._kept_plane
+
     def plane_extent(self) -> tuple[tuple[float, float], tuple[float, float]] | None:
         """((x0, x1), (y0, y1)) of the 2-D plane the heatmap covers, or None with no plane."""
         return self._extent if self._dim == 2 and self._grid is not None else None
