@@ -95,7 +95,7 @@ def test_window_groups_saturated_units_and_double_click_selects_each(qtbot, open
     panel = w.inside.health
     title = f"{len(saturated)} saturated tanh units"
     qtbot.waitUntil(lambda: panel.list.count() >= 1 and panel.list.item(0).text().startswith(title), timeout=3000)
-    assert w.health_label.text().startswith(f"⚠ {title}")
+    assert w.health_label.text().startswith(title) and w.health_icon.property("severity") == "warning"
     assert listed_neurons(panel.list.item(0).toolTip()) == {1: saturated}
     rect = panel.list.visualItemRect(panel.list.item(0))
     chosen = []

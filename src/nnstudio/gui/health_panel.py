@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout,
 
 from nnstudio.engine.inspect import Alert
 
-__all__ = ["HINTS", "KIND_ORDER", "SEVERITY_COLORS", "AlertGroup", "HealthPanel", "group_alerts"]
+__all__ = ["HINTS", "KIND_ORDER", "SEVERITY_COLORS", "AlertGroup", "HealthPanel", "group_alerts", "severity_icon"]
 
 # Red and amber are not the weight palette's orange/blue: severity must never read as a sign. The icon's
 # shape (triangle for a warning, disc for an error) says the same for colour-blind users.
@@ -37,12 +37,15 @@ HINTS = {
     "relu-like activations or another initialisation help.",
     "nonfinite": "A value became NaN or infinite: training has diverged. Undo the last edit or reset, then "
     "lower the learning rate.",
+    "diverged": "The loss became NaN or infinite, or grew to over 1,000× its best: the steps overshoot. "
+    "Training paused and went back to the last parameters whose loss was sane. Lower the learning rate or "
+    "reset.",
     "overfitting": "Test loss is rising while training loss falls: the network is memorising the training "
     "data. Add regularisation, more data, or a smaller network.",
 }
 
 # Within a severity, what matters most first: a diverged run, then memorising, then whole layers, then units.
-KIND_ORDER = ("nonfinite", "overfitting", "exploding", "vanishing", "dead_relu", "saturated")
+KIND_ORDER = ("diverged", "nonfinite", "overfitting", "exploding", "vanishing", "dead_relu", "saturated")
 SEVERITY_ORDER = ("error", "warning")
 NEURON_KINDS = ("dead_relu", "saturated")
 GROUPED_KINDS = NEURON_KINDS + ("exploding", "vanishing")  # one alert per neuron or layer: repeats share a row
@@ -53,6 +56,7 @@ NAMES = {
     "exploding": ("exploding gradient", "exploding gradients"),
     "vanishing": ("vanishing gradient", "vanishing gradients"),
     "nonfinite": ("NaN or infinite values", "NaN or infinite values"),
+    "diverged": ("training diverged", "training diverged"),
     "overfitting": ("overfitting", "overfitting"),
 }
 # What a group's members share, after its title: the row's one line of explanation.
@@ -144,14 +148,16 @@ def group_alerts(alerts, activations=None) -> list[AlertGroup]:
     return sorted(rows, key=lambda g: _rank(g.alerts[0]))
 
 
-def _icon(severity: str) -> QIcon:
+def severity_icon(severity: str) -> QIcon:
+    """A drawn sign, not a glyph (fonts without ⚠ or ⛔ would show a box): a triangle for a warning, a red disc
+    for an error, a green disc for "healthy"."""
     size = 14
     pix = QPixmap(size, size)
     pix.fill(Qt.GlobalColor.transparent)
     p = QPainter(pix)
     p.setRenderHint(QPainter.RenderHint.Antialiasing)
     p.setPen(Qt.PenStyle.NoPen)
-    p.setBrush(QColor(SEVERITY_COLORS.get(severity, "#5f6368")))
+    p.setBrush(QColor(OK_COLOR if severity == "ok" else SEVERITY_COLORS.get(severity, "#5f6368")))
     if severity == "warning":
         p.drawPolygon(QPolygonF([QPointF(7, 1), QPointF(13, 13), QPointF(1, 13)]))
     else:
@@ -184,7 +190,7 @@ class HealthPanel(QWidget):
         self._activations: tuple[str, ...] = ()
         self._groups: list[AlertGroup] = []
         self._turns: dict[int, int] = {}  # row → how often it was activated: a group selects each in turn
-        self._icons = {s: _icon(s) for s in SEVERITY_COLORS}
+        self._icons = {s: severity_icon(s) for s in SEVERITY_COLORS}
         self.header = QLabel()
         self.header.setContentsMargins(4, 2, 4, 2)
         self.list = QListWidget()

@@ -90,7 +90,7 @@ class InsideController(SampleSelection, QObject):
         if snap.message and "diverged" in snap.message:
             from ..engine.inspect import Alert
 
-            self.divergence_alert = Alert("nonfinite", "error", snap.message)
+            self.divergence_alert = Alert("diverged", "error", snap.message)
         self.substeps.snapshot_applied(snap)
         self._mark_dirty()
 

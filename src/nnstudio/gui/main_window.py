@@ -23,6 +23,7 @@ from .data_controller import DataController
 from .files import FileController
 from .fill_ranges import fill_ranges
 from .gif_recorder import GifRecorder
+from .health_panel import severity_icon
 from .inside import InsideController
 from .interop import InteropController
 from .loss_plot import LossPlot
@@ -127,8 +128,11 @@ class MainWindow(ProjectStateMixin, QMainWindow):
         self.controls.specChanged.connect(self.trainer.set_spec)
         self.controls.regenerateRequested.connect(self._regenerate)
         self.view_menu.addAction(self.history_dock.toggleViewAction())
+        self.health_icon = QLabel()
+        self.health_icon.setObjectName("healthIcon")
         self.health_label = QLabel()
         self.health_label.setObjectName("healthLabel")
+        self.statusBar().addPermanentWidget(self.health_icon)
         self.statusBar().addPermanentWidget(self.health_label)
 
     def _restore_settings(self):
@@ -163,12 +167,13 @@ class MainWindow(ProjectStateMixin, QMainWindow):
 
     def set_health_summary(self, groups) -> None:
         """The status bar's health from the Health panel's rows (``health_panel.group_alerts``, most serious
-        first): the first one named, e.g. "⚠ overfitting · 10 health alerts"."""
+        first): the first one named, e.g. "overfitting · 10 health alerts", after a sign of the worst severity."""
         n = sum(len(g.alerts) for g in groups)
-        errors = any(g.severity == "error" for g in groups)
-        text = "✓ healthy" if not groups else ("⛔ " if errors else "⚠ ") + f"{groups[0].title} · {n} health " \
-            f"alert{'s' if n > 1 else ''}"
+        severity = "ok" if not groups else "error" if any(g.severity == "error" for g in groups) else "warning"
+        text = "healthy" if not groups else f"{groups[0].title} · {n} health alert{'s' if n > 1 else ''}"
         self.health_label.setText(text)
+        self.health_icon.setPixmap(severity_icon(severity).pixmap(14, 14))
+        self.health_icon.setProperty("severity", severity)
         self.health_label.setToolTip("\n".join(g.text for g in groups) or "No dead, saturated or exploding units")
 
     def parameter_index(self, ref: ParamRef) -> int:
