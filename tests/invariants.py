@@ -20,6 +20,7 @@ DIM_OPACITY = 0.2
 BADGE_LEVELS = 16
 MIN_PX, MAX_PX = 1.0, 8.0
 WEIGHT_SCALE_FLOOR = 0.1
+MODE_SCALE_FLOOR = 1e-6  # gradients and updates are often tiny
 MAX_SCALE_RATIO = 4.0  # "never more than about 4× the largest |w| shown"
 
 
@@ -64,11 +65,30 @@ def _badge_dimmed(view, ref) -> bool:
 
 
 def shown_values(window) -> list[np.ndarray]:
-    """What the edges and badges should show: the parameters in the weight mode, else the mode's values."""
-    view = window.network_view
-    if view.edge_mode() == "weight":
+    """What the edges and badges should show, from the numbers: the parameters; the last mini-batch's
+    gradient or update as the trainer reported them; w·a of the selected sample by the engine; in the
+    backward sub-step the engine's gradient on that sub-step's mini-batch."""
+    view, inside, snap, net = window.network_view, window.inside, window.snapshot(), window.view_net
+    mode = view.edge_mode()
+    if mode == "weight":
         return window.parameters()
-    return view.mode_values()
+    subs = inside.substeps
+    if subs.phase == "backward" and subs.batch is not None:
+        d, spec = snap.data, snap.spec
+        _, grads, _ = net.loss_and_gradients(d.F_train[subs.batch], d.y_train[subs.batch], spec.resolved_loss,
+                                             spec.l1, spec.l2)
+        return grads
+    if mode in ("gradient", "update") and subs.phase is None:
+        flat = snap.grads if mode == "gradient" else snap.update
+        assert flat is not None, f"the edges show the {mode}, but the trainer sent none"
+        return net.weights_from_flat(flat, copy=True)
+    if mode == "signal" and inside.selected_sample() is not None:
+        which, k = inside.selected_sample()
+        F = snap.data.F_train if which == "train" else snap.data.F_test
+        a = net.forward(F[k:k + 1]).activations
+        W = window.parameters()
+        return [W[i] * a[i // 2][0][:, None] if i % 2 == 0 else W[i] for i in range(len(W))]
+    return view.mode_values()  # the update sub-step: Δ of a step the checks cannot redo
 
 
 def check_scale(view, values: list[np.ndarray], floor: float) -> float:
@@ -86,7 +106,7 @@ def check_edges_and_badges(window) -> None:
     """Every drawn edge's pen and every badge's brush come from its value under the legend's bound."""
     view = window.network_view
     values = shown_values(window)
-    floor = WEIGHT_SCALE_FLOOR if view.edge_mode() == "weight" else 0.0
+    floor = WEIGHT_SCALE_FLOOR if view.edge_mode() == "weight" else MODE_SCALE_FLOOR
     bound = check_scale(view, values, floor)
     factors = view.edge_width_factors()
     for ref, color, width in view.drawn_edges():
@@ -273,12 +293,6 @@ def check_axes(window) -> None:
                 except AssertionError:
                     pass
             assert tight, f"the output panel {views} is ≫ its data {data} on both axes"
-            box = out.plot.getPlotItem().vb.sceneBoundingRect()
-            if box.width() > 10 and box.height() > 10:
-                sx = box.width() / (views[0][1] - views[0][0])
-                sy = box.height() / (views[1][1] - views[1][0])
-                assert abs(sx - sy) <= 0.02 * max(sx, sy), (
-                    f"the output plane is not square on screen: {sx:.1f} vs {sy:.1f} px per unit")
         else:
             for axis, v, dd in zip(("x", "y"), views, data):
                 _check_axis(f"output panel {axis}", v, dd)
@@ -352,3 +366,15 @@ def check_mode_stated(window) -> None:
     assert any(word in edges for word in ({"weight": ("weight",), "gradient": ("gradient", "∂L/∂w"),
                                             "update": ("update", "Δw")}[shown])), (
         f"the edges show {shown} in the {phase} sub-step, the Edges combo says {edges!r}")
+
+
+def check_square_plane(window) -> None:
+    """A 2-D output plane has one scale on both axes on screen: a circle of data is drawn as a circle."""
+    out = window.output_view
+    if out.plane_extent() is None or not out.plot.isVisible():
+        return
+    box = out.plot.getPlotItem().vb.sceneBoundingRect()
+    if box.width() > 10 and box.height() > 10:
+        (x0, x1), (y0, y1) = out.view_range()
+        sx, sy = box.width() / (x1 - x0), box.height() / (y1 - y0)
+        assert abs(sx - sy) <= 0.02 * max(sx, sy), f"the output plane is not square: {sx:.1f} vs {sy:.1f} px per unit"

@@ -19,7 +19,17 @@ import time
 import traceback
 from pathlib import Path
 
-from PySide6.QtCore import QPoint, QPointF, QSettings, QStandardPaths, Qt, QTimer, qInstallMessageHandler
+from PySide6.QtCore import (
+    QCoreApplication,
+    QEvent,
+    QPoint,
+    QPointF,
+    QSettings,
+    QStandardPaths,
+    Qt,
+    QTimer,
+    qInstallMessageHandler,
+)
 from PySide6.QtGui import QAction, QWheelEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (
@@ -196,6 +206,9 @@ class Harness:
         self.app.processEvents()
         if self.window is not None:
             self.window.flush()  # last: a timer firing after it would leave the views one tick behind
+        # Widgets replaced during the flush (the panel's neuron rows) go now, as the next paint would see:
+        # a user can never click one that is only waiting to be deleted.
+        QCoreApplication.sendPostedEvents(None, QEvent.DeferredDelete)
 
     def _write(self, record: dict) -> None:
         if self.log is not None:

@@ -113,6 +113,28 @@ class WindowMachine(RuleBasedStateMachine):
     def wait(self, ms):
         self._do("wait", ms=ms)
 
+    @rule(presses=st.integers(1, 4), focus=st.sampled_from(FOCUS_TARGETS))
+    @recorded
+    def sub_steps(self, presses, focus):
+        """Sub-steps on (Ctrl+B) if they are off, then S a few times: forward → backward → update → …"""
+        if not self.w.inside.actionSubSteps.isChecked():
+            self._do("key", key="Ctrl+B", focus="canvas")
+        for _ in range(presses):
+            self._do("key", key="S", focus=focus)
+
+    @rule(key=st.sampled_from(("Home", "PageDown", "Left")), where=st.sampled_from(("edge", "badge")), a=unit,
+          b=unit, c=unit, u=unit, resume=st.booleans())
+    @recorded
+    def edit_at_a_past_step(self, key, where, a, b, c, u, resume):
+        """Look at an earlier step on the timeline, then edit there (it branches) or Resume from here."""
+        self._do("slider", name="timeline", key=key)
+        if resume:
+            self._do("key", key="Ctrl+Return", focus="canvas")
+            return
+        self._do("click_canvas", kind=where, a=a, b=b, c=c)
+        if self.w.editor.is_open():
+            self._type_and_check("number", u, "enter")
+
     # ---- the canvas ---------------------------------------------------------------------------------------
     @rule(kind=st.sampled_from(("edge", "edge", "badge", "neuron", "empty")), a=unit, b=unit, c=unit)
     @recorded
@@ -267,6 +289,7 @@ class WindowMachine(RuleBasedStateMachine):
         ("what is drawn equals the numbers", "_drawn"),
         ("fills follow their ranges", "_fills"),
         ("the window fits the screen", "_fits"),
+        ("the output plane is square", "_square"),
         ("axes follow their data", "_axes"),
         ("one selection everywhere", "_selection"),
         ("the UI states the mode it shows", "_mode"),
@@ -303,6 +326,9 @@ class WindowMachine(RuleBasedStateMachine):
 
     def _axes(self):
         invariants.check_axes(self.w)
+
+    def _square(self):
+        invariants.check_square_plane(self.w)
 
     def _fits(self):
         invariants.check_fits_screen(self.w)

@@ -106,3 +106,44 @@ def test_choosing_another_dataset_ends_drawing_on_a_cleared_plane(qtbot, window)
     d = window.snapshot().data
     assert len(d.y_train) + len(d.y_test) == n + 1 and window.data_tools.added_count() == 1
     assert window.snapshot().spec.features == ("x1", "x2")
+
+
+def _choose(qtbot, box, data):
+    box.setFocus()
+    box.setCurrentIndex(box.findData(data))
+    assert box.currentData() == data
+
+
+def test_a_chosen_loss_does_not_follow_the_data_to_another_task(qtbot, window):
+    """Found by the machine (process trainer): Loss → binary_crossentropy on circle, then a regression dataset:
+    the trainer process died ("binary_crossentropy needs targets between 0 and 1")."""
+    with qtbot.captureExceptions() as errors:
+        _choose(qtbot, window.controls.loss, "binary_crossentropy")
+        qtbot.waitUntil(lambda: window.snapshot().spec.loss == "binary_crossentropy")
+        _choose(qtbot, window.controls.dataset, "reg-plane")
+        qtbot.waitUntil(lambda: window.snapshot().spec.dataset == "reg-plane", timeout=10_000)
+        qtbot.keyClick(window.network_view.viewport(), Qt.Key_S)
+        qtbot.waitUntil(lambda: window.step_count() == 1, timeout=10_000)
+    assert not errors
+    assert window.trainer.alive
+    assert window.snapshot().spec.resolved_loss == "mse"
+
+
+def test_a_spec_the_data_cannot_train_is_refused_and_changes_nothing():
+    """The trainer's own guard, whatever the GUI sends: a loss the targets cannot meet is "Not applied"."""
+    import pytest
+
+    from nnstudio.training.problem import ProblemSpec
+    from nnstudio.training.trainer import Trainer
+
+    bad = ProblemSpec(dataset="reg-plane", loss="binary_crossentropy", output_activation="sigmoid")
+    with pytest.raises(ValueError, match="classification"):
+        bad.validate()
+    trainer = Trainer(ProblemSpec(), threaded=False)
+    before = trainer.take()
+    trainer.set_spec(bad)
+    snap = trainer.take()
+    assert snap.message.startswith("Not applied") and snap.spec == before.spec
+    np.testing.assert_array_equal(snap.params, before.params)
+    trainer.step(1)
+    assert trainer.take().step == 1

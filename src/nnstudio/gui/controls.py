@@ -300,7 +300,8 @@ class ControlPanel(QWidget):
         spec = self._spec.replace(
             dataset=dataset, noise=self.noise.value() / 100, train_fraction=self.train_fraction.value() / 100,
             features=features, activation=self.activation.currentData(), output_activation=output,
-            loss=self.loss.currentData() if output == self._spec.output_activation else None,
+            loss=self.loss.currentData() if output == self._spec.output_activation and dataset == self._spec.dataset
+            else None,  # new data decides the loss too: a classification loss cannot train a regression
             learning_rate=_rate_for(self._spec, dataset, self.learning_rate.currentData()),
             batch_size=self.batch_size.value(),
             optimizer=self.optimizer.currentData(), regularization=self.regularization.currentData(),

@@ -235,6 +235,9 @@ class ProblemSpec:
         Network(self.sizes, self.activation, self.resolved_output_activation, init=self.init).loss_function(
             self.resolved_loss
         )
+        if self.resolved_loss in ("binary_crossentropy", "categorical_crossentropy") and not self.classification:
+            raise ValueError(f"{self.resolved_loss} needs classification data (class labels); "
+                             f"{self.dataset} is regression: use mse")
 
 
 def make_optimizer_for(spec: ProblemSpec):

@@ -224,20 +224,26 @@ class Trainer(RewindMixin, TrainerCommands):
             self._play_steps = 0
 
     def _set_spec(self, spec: ProblemSpec) -> None:
+        # Everything that can fail is done before anything changes: a spec this data cannot train is
+        # refused with a message, and the trainer (a process the GUI depends on) goes on as it was.
+        old = self.spec
         try:
             spec.validate()
+            if spec.network_config() != old.network_config():
+                self._build(spec)
+                self._new_generation("Architecture changed: the network was re-initialised.")
+                return
+            data = make_data(spec) if spec.data_config() != old.data_config() else self.data
+            for y in (data.y_train, data.y_test):
+                if len(y):  # drawn points have no test set
+                    self.network.prepare_targets(y, spec.resolved_loss)
         except ValueError as exc:
             self._pending_message = f"Not applied: {exc}"
             self._publish()
             return
-        old = self.spec
-        if spec.network_config() != old.network_config():
-            self._build(spec)
-            self._new_generation("Architecture changed: the network was re-initialised.")
-            return
         loop = self.loop
-        if spec.data_config() != old.data_config():
-            self.data = make_data(spec)
+        if data is not self.data:
+            self.data = data
             loop.set_data(self.data.F_train, self.data.y_train, self.data.F_test, self.data.y_test)
             loop.eval_every = None
         if spec.resolved_loss != loop.loss:
@@ -255,11 +261,12 @@ class Trainer(RewindMixin, TrainerCommands):
         self._publish()
 
     def _build(self, spec: ProblemSpec) -> None:
+        """A new network, data and loop for ``spec``; all or nothing (ValueError changes nothing)."""
         spec.validate()
-        self.spec = spec
-        self.data = make_data(spec)
-        self.network = build_network(spec)
-        self.loop = build_loop(spec, self.network, self.data, self._loop_seed)
+        data = make_data(spec)
+        network = build_network(spec)
+        loop = build_loop(spec, network, data, self._loop_seed)
+        self.spec, self.data, self.network, self.loop = spec, data, network, loop
         self._new_history()
 
     def _new_generation(self, message: str) -> None:
