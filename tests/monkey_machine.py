@@ -285,6 +285,7 @@ class WindowMachine(RuleBasedStateMachine):
     # ---- invariants -------------------------------------------------------------------------------------------
     CHECKS = (
         ("nothing went wrong", "_no_problems"),
+        ("the trainer is alive", "_trainer_alive"),
         ("parameters are finite", "_finite"),
         ("what is drawn equals the numbers", "_drawn"),
         ("fills follow their ranges", "_fills"),
@@ -307,6 +308,10 @@ class WindowMachine(RuleBasedStateMachine):
     def _no_problems(self):
         problems = self.h.take_problems()
         assert not problems, "\n".join(problems)
+
+    def _trainer_alive(self):
+        if self.h.trainer != "sync":  # a synchronous trainer runs in the GUI's own calls
+            assert self.w.trainer.alive, "the trainer died"
 
     def _finite(self):
         for a in self.w.parameters():
