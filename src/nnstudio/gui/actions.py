@@ -6,6 +6,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QMessageBox, QSlider, QToolBar, QWidget
 
+from .window_keys import TrainingKeys
+
 # Steps per displayed frame; the last notch means "as fast as the machine goes".
 SPEEDS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, None)
 
@@ -55,6 +57,8 @@ def build_actions(w) -> None:
                             lambda: w.reset(new_seed=False))
     w.actionResetNewSeed = _action(w, "actionResetNewSeed", "Reset with new seed", ["Shift+R"],
                                    "Re-initialise the network with a new random seed", lambda: w.reset(new_seed=True))
+    w.training_keys = TrainingKeys(w, [w.actionPlayPause, w.actionStep, w.actionStepEpoch, w.actionReset,
+                                       w.actionResetNewSeed])
     w.actionUndo = w.undo_stack.createUndoAction(w, "Undo")
     w.actionUndo.setObjectName("actionUndo")
     w.actionUndo.setShortcuts([QKeySequence.Undo])
