@@ -8,8 +8,9 @@ from PySide6.QtWidgets import QLabel, QMessageBox, QSlider, QToolBar, QWidget
 
 from .window_keys import TrainingKeys
 
-# Steps per displayed frame; the last notch means "as fast as the machine goes".
-SPEEDS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, None)
+# Steps per second; the last notch means "as fast as the machine goes" (tens of thousands a second).
+SPEEDS = (1, 2, 5, 10, 30, 60, 100, 300, 1000, 3000, 10000, None)
+DEFAULT_SPEED = 30  # about an epoch a second on the default problem: fast enough to see it learn, slow to follow
 
 CONTROLS_HELP = """<h3>Mouse and keyboard</h3>
 <table cellspacing="4">
@@ -104,9 +105,10 @@ def build_actions(w) -> None:
     w.speed_slider = QSlider(Qt.Horizontal)
     w.speed_slider.setObjectName("speedSlider")
     w.speed_slider.setRange(0, len(SPEEDS) - 1)
-    w.speed_slider.setValue(len(SPEEDS) - 1)
+    w.speed_slider.setValue(SPEEDS.index(DEFAULT_SPEED))
     w.speed_slider.setFixedWidth(140)
-    w.speed_slider.setToolTip("Steps per displayed frame: 1 lets you watch every update; right end = full speed")
+    w.speed_slider.setToolTip("Training steps per second while playing: from 1 (watch every update) to full "
+                              "speed at the right end")
     w.speed_label = QLabel()
     w.speed_label.setMinimumWidth(90)
     w.speed_slider.valueChanged.connect(w.set_speed_index)

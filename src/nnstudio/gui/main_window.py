@@ -204,7 +204,7 @@ class MainWindow(ProjectStateMixin, QMainWindow):
     def set_speed_index(self, k: int):
         speed = SPEEDS[k]
         self.trainer.set_speed(speed)
-        self.speed_label.setText("full speed" if speed is None else f"{speed} step{'s' if speed > 1 else ''}/frame")
+        self.speed_label.setText("full speed" if speed is None else f"{speed:g} step{'s' if speed != 1 else ''}/s")
 
     def _pause_ui(self):
         if self.actionPlayPause.isChecked():
