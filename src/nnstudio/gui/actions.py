@@ -21,7 +21,7 @@ CONTROLS_HELP = """<h3>Mouse and keyboard</h3>
 <tr><td>in the editor: <code>*2</code>, <code>/2</code>, <code>+=0.1</code>, <code>-=0.1</code></td>
 <td>change the current value</td></tr>
 <tr><td><b>Hover</b> an edge or badge</td><td>its name and value</td></tr>
-<tr><td><b>Drag</b> / <b>wheel</b> on the canvas</td><td>pan / zoom; <b>F</b> fits the network</td></tr>
+<tr><td><b>Drag</b> / <b>wheel</b> on the canvas</td><td>pan / zoom; <b>F</b> zooms to fit</td></tr>
 <tr><td><b>Space</b></td><td>play / pause</td></tr>
 <tr><td><b>→</b> or <b>S</b></td><td>one mini-batch step</td></tr>
 <tr><td><b>Shift+→</b></td><td>to the end of the epoch</td></tr>
@@ -47,6 +47,25 @@ def _action(window, name, text, shortcuts, tip, slot=None, checkable=False):
     return act
 
 
+def _history_action(w, name: str, verb: str, shortcuts) -> QAction:
+    """Undo or Redo: the Edit menu names the edit ("Undo weight …: 0.7 → 2.5"); the toolbar button keeps
+    its one word (iconText), so the toolbar never shifts, and its tooltip names the edit."""
+    stack = w.undo_stack
+    act = stack.createUndoAction(w, verb) if verb == "Undo" else stack.createRedoAction(w, verb)
+    act.setObjectName(name)
+    act.setShortcuts(shortcuts)
+    act.setIconText(verb)
+    keys = QKeySequence(shortcuts[0]).toString(QKeySequence.NativeText)
+    changed = stack.undoTextChanged if verb == "Undo" else stack.redoTextChanged
+
+    def tip(text: str) -> None:
+        act.setToolTip(f"{verb} {text} ({keys})" if text else f"Nothing to {verb.lower()} ({keys})")
+
+    changed.connect(tip)
+    tip("")
+    return act
+
+
 def build_actions(w) -> None:
     """Creates w.action* attributes, the menus and the toolbar of MainWindow ``w``."""
     w.actionPlayPause = _action(w, "actionPlayPause", "Play", ["Space"], "Train in the background / pause",
@@ -60,18 +79,14 @@ def build_actions(w) -> None:
                                    "Re-initialise the network with a new random seed", lambda: w.reset(new_seed=True))
     w.training_keys = TrainingKeys(w, [w.actionPlayPause, w.actionStep, w.actionStepEpoch, w.actionReset,
                                        w.actionResetNewSeed])
-    w.actionUndo = w.undo_stack.createUndoAction(w, "Undo")
-    w.actionUndo.setObjectName("actionUndo")
-    w.actionUndo.setShortcuts([QKeySequence.Undo])
-    w.actionRedo = w.undo_stack.createRedoAction(w, "Redo")
-    w.actionRedo.setObjectName("actionRedo")
-    w.actionRedo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+    w.actionUndo = _history_action(w, "actionUndo", "Undo", [QKeySequence.Undo])
+    w.actionRedo = _history_action(w, "actionRedo", "Redo", [QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
     w.addAction(w.actionUndo)
     w.addAction(w.actionRedo)
     w.actionPauseWhileEditing = _action(w, "actionPauseWhileEditing", "Pause while editing", [],
                                         "Pause training while the value editor is open", checkable=True)
     w.actionPauseWhileEditing.setChecked(True)
-    w.actionFit = _action(w, "actionFit", "Fit network", ["F"], "Fit the whole network in the canvas",
+    w.actionFit = _action(w, "actionFit", "Zoom to fit", ["F"], "Zoom the canvas so the whole network fits",
                           w.network_view.fit)
     w.actionQuit = _action(w, "actionQuit", "Quit", [QKeySequence.Quit], "Close nnstudio", w.close)
     w.actionHelp = _action(w, "actionHelp", "Mouse and keyboard…", ["F1"], "How to drive nnstudio",
