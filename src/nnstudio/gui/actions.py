@@ -48,21 +48,14 @@ def _action(window, name, text, shortcuts, tip, slot=None, checkable=False):
 
 
 def _history_action(w, name: str, verb: str, shortcuts) -> QAction:
-    """Undo or Redo: the Edit menu names the edit ("Undo weight …: 0.7 → 2.5"); the toolbar button keeps
-    its one word (iconText), so the toolbar never shifts, and its tooltip names the edit."""
+    """Undo or Redo. Its text names the edit ("Undo weight …: 0.7 → 2.5") in the Edit menu and, with no
+    tooltip of its own, in the toolbar button's tooltip; the button shows only the one word (iconText), so
+    the toolbar never shifts."""
     stack = w.undo_stack
     act = stack.createUndoAction(w, verb) if verb == "Undo" else stack.createRedoAction(w, verb)
     act.setObjectName(name)
     act.setShortcuts(shortcuts)
     act.setIconText(verb)
-    keys = QKeySequence(shortcuts[0]).toString(QKeySequence.NativeText)
-    changed = stack.undoTextChanged if verb == "Undo" else stack.redoTextChanged
-
-    def tip(text: str) -> None:
-        act.setToolTip(f"{verb} {text} ({keys})" if text else f"Nothing to {verb.lower()} ({keys})")
-
-    changed.connect(tip)
-    tip("")
     return act
 
 
