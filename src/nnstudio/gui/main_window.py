@@ -158,7 +158,9 @@ class MainWindow(ProjectStateMixin, QMainWindow):
     def edit_parameter(self, ref: ParamRef, value: float) -> None:
         """An ordinary undoable edit, as if typed in the editor."""
         old = self.value(ref)
-        self.undo_stack.push(EditParameterCommand(self._apply_parameter, ref, self.parameter_index(ref), old, value))
+        if value != old:  # no change, no history entry (and no marker on the loss plot)
+            self.undo_stack.push(EditParameterCommand(self._apply_parameter, ref, self.parameter_index(ref), old,
+                                                      value))
 
     def set_health_summary(self, alerts) -> None:
         errors = sum(a.severity == "error" for a in alerts)
@@ -228,9 +230,12 @@ class MainWindow(ProjectStateMixin, QMainWindow):
             self._new_structure(snap)
         elif snap.data is not self._data:
             self._new_data(snap)
+        message = snap.message
         if snap.generation != self._generation:
             self.loss_plot.clear()
-            self.undo_stack.clear()  # indices of an older network would edit the wrong parameters
+            if self.undo_stack.count():  # indices of an older network would edit the wrong parameters
+                self.undo_stack.clear()
+                message = f"{message or ''} The undo history was cleared: its edits belong to the old network."
             self._generation = snap.generation
         self._snapshot = snap
         self._show_params(snap.params)
@@ -247,8 +252,8 @@ class MainWindow(ProjectStateMixin, QMainWindow):
             self.actionPlayPause.setChecked(snap.running)
             self.actionPlayPause.setText("Pause" if snap.running else "Play")
             self.actionPlayPause.blockSignals(False)
-        if snap.message:
-            self.statusBar().showMessage(snap.message, 10000)
+        if message:
+            self.statusBar().showMessage(message.strip(), 10000)
         if snap.spec != self.controls.spec():
             self.controls.set_spec(snap.spec)
         self.inside.snapshot_applied(snap)
@@ -309,6 +314,9 @@ class MainWindow(ProjectStateMixin, QMainWindow):
         self.editor.open(ref, self._edit_old, at + QPoint(-12, -self.editor.height() // 2))
 
     def _commit_edit(self, ref: ParamRef, value: float):
+        if value == self._edit_old:  # Enter on the untouched value, or nudged back: nothing to record
+            self._end_edit()  # drops a nudge preview
+            return
         if self._preview_base is not None:
             self._params, self._preview_base = self._preview_base, None
         index = ref.flat_index(self._view_net)
