@@ -17,6 +17,7 @@ CONTROLS_HELP = """<h3>Mouse and keyboard</h3>
 <tr><td><b>Click</b> an edge or a bias badge</td><td>edit its value in place</td></tr>
 <tr><td>in the editor: <b>Enter</b> / click away</td><td>commit; <b>Esc</b> cancels</td></tr>
 <tr><td>in the editor: <b>↑ ↓</b>, wheel</td><td>±0.1 (±0.01 with Shift)</td></tr>
+<tr><td>in the editor: <b>F2</b></td><td>every digit of the value (it shows six)</td></tr>
 <tr><td>in the editor: <code>1e-3</code>, <code>-.5</code>, <code>1/3</code></td><td>a new value</td></tr>
 <tr><td>in the editor: <code>*2</code>, <code>/2</code>, <code>+=0.1</code>, <code>-=0.1</code></td>
 <td>change the current value</td></tr>
