@@ -7,7 +7,7 @@ snapshots it publishes; a 16 ms timer takes the latest one.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPoint, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QPoint, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QScrollArea, QSplitter, QUndoView
 
@@ -16,6 +16,7 @@ from ..engine.refs import ref_from_index
 from ..training.problem import COLUMNS, PIXELS, ProblemSpec, build_network, features_of
 from ..training.remote import RemoteTrainer
 from ..training.trainer import Trainer
+from . import window_fit
 from .actions import SPEEDS, build_actions
 from .commands import EditParameterCommand
 from .controls import ControlPanel
@@ -73,6 +74,8 @@ class MainWindow(ProjectStateMixin, QMainWindow):
         self.timeline = TimelineController(self)
         self.data_tools = DataController(self)
         self.gif = GifRecorder(self)
+        self._fitted_size = self.fit_to_screen()
+        self._shown_once = False
         self._restore_settings()
         self._connect()
         self.set_speed_index(self.speed_slider.value())
@@ -115,7 +118,6 @@ class MainWindow(ProjectStateMixin, QMainWindow):
         self.resizeDocks([panel, history], [800, 160], Qt.Vertical)
         self.setCorner(Qt.BottomLeftCorner, Qt.LeftDockWidgetArea)  # the problem panel keeps its full height
         self.history_dock = history
-        self.resize(1600, 1000)
 
     def _connect(self):
         self.network_view.parameterClicked.connect(self._open_editor)
@@ -167,6 +169,29 @@ class MainWindow(ProjectStateMixin, QMainWindow):
         text = "healthy" if not alerts else f"{len(alerts)} health alert{'s' if len(alerts) > 1 else ''}"
         self.health_label.setText(("⛔ " if errors else "⚠ " if alerts else "✓ ") + text)
         self.health_label.setToolTip("\n".join(a.message for a in alerts) or "No dead, saturated or exploding units")
+
+    def fit_to_screen(self) -> QSize:
+        """Size and place the window inside its screen's available area, frame included (at most 1600×1000)."""
+        return window_fit.fit_to_screen(self)
+
+    def layout_problems(self) -> list[str]:
+        """What a lesson would miss (off-screen frame or status bar, hidden or tiny canvas, output panel, loss
+        plot, counters, Play/Step/Reset, a non-square output plane); an empty list when there is nothing."""
+        return window_fit.layout_problems(self)
+
+    def showEvent(self, event):
+        super().showEvent(event)
+        if not self._shown_once:
+            self._shown_once = True
+            for ms in window_fit.FRAME_WAIT_MS:
+                QTimer.singleShot(ms, self, self._fit_after_first_show)
+
+    def _fit_after_first_show(self):
+        # Only a decorated window knows its title bar; a size someone chose since (--screenshot --size) stays.
+        screen = self.screen()
+        if self.size() == self._fitted_size and screen and not screen.availableGeometry().contains(
+                self.frameGeometry()):
+            self._fitted_size = self.fit_to_screen()
 
     def parameter_index(self, ref: ParamRef) -> int:
         """Position of a weight or bias in the snapshots' flat parameter vector."""
