@@ -189,8 +189,9 @@ class MainWindow(ProjectStateMixin, QMainWindow):
     def _fit_after_first_show(self):
         # Only a decorated window knows its title bar; a size someone chose since (--screenshot --size) stays.
         screen = self.screen()
-        if self.size() == self._fitted_size and screen and not screen.availableGeometry().contains(
-                self.frameGeometry()):
+        if not (self.isVisible() and screen and self.size() == self._fitted_size):
+            return
+        if not screen.availableGeometry().contains(self.frameGeometry()):
             self._fitted_size = self.fit_to_screen()
 
     def parameter_index(self, ref: ParamRef) -> int:
