@@ -1,7 +1,14 @@
 import os
 
-# Before any Qt import: tests never need a display.
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Before any Qt import: tests never need a display. The window fits its screen, so give the offscreen one a
+# desktop's size (Qt's own is 800×800, narrower than the window can be); test_window_fit tries small screens.
+if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
+    try:
+        from nnstudio.gui.app import offscreen_platform
+
+        os.environ["QT_QPA_PLATFORM"] = offscreen_platform(1920, 1080)
+    except ImportError:  # no Qt here: the engine's tests need no screen
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
 
 import pytest  # noqa: E402
 

@@ -168,6 +168,7 @@ def test_loss_slice_from_the_context_menu_agrees_with_the_engine_and_edits(qtbot
 
 
 def test_thumbnails_hover_map_health_and_weights_over_time(qtbot, window):
+    window.speed_slider.setValue(window.speed_slider.maximum())  # full speed
     window.actionPlayPause.trigger()
     qtbot.waitUntil(lambda: window.step_count() > 300)
     window.actionPlayPause.trigger()

@@ -113,6 +113,7 @@ def test_play_trains_in_background_while_gui_timer_ticks_and_pause_stops(qtbot, 
     timer = QTimer(interval=10)
     timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
     timer.start()
+    window.speed_slider.setValue(window.speed_slider.maximum())  # full speed: the GUI must keep ticking even then
     window.actionPlayPause.trigger()
     assert window.actionPlayPause.isChecked()
     qtbot.waitUntil(lambda: window.step_count() > 500, timeout=10000)
@@ -137,6 +138,7 @@ def test_edit_while_playing_lands(qtbot, window):
     seen = []
     index = window.parameter_index(ParamRef.weight(0, 1, 2))
     window.snapshotApplied.connect(lambda s: seen.append(s.params[index]))
+    window.speed_slider.setValue(window.speed_slider.maximum())  # the edit must land even at full speed
     window.actionPlayPause.trigger()
     qtbot.waitUntil(lambda: window.step_count() > 100)
     click_param(qtbot, window, window.network_view.edge_point(0, 1, 2))

@@ -192,14 +192,14 @@ def test_threaded_play_pause_and_close_leave_no_thread():
     assert not t.alive
 
 
-def test_threaded_speed_limit_runs_steps_per_frame():
+def test_threaded_speed_limit_runs_steps_per_second():
     t = Trainer(ProblemSpec())
-    t.set_speed(1)
+    t.set_speed(60)
     t.play()
     time.sleep(1.0)
     t.pause()
     wait_for(lambda: any(not s.running for s in drain(t)))
-    # About 60 steps in a second at 1 step per frame; never thousands.
+    # About 60 steps in a second at 60 steps/s; never thousands.
     assert 20 <= t.loop.step_count <= 90
     t.close()
 

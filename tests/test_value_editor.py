@@ -68,8 +68,8 @@ def test_open_shows_selected_round_trip_text_and_takes_focus(qtbot, host):
     assert editor.isVisible()
     assert editor.is_open()
     assert editor.current_ref() == REF
-    assert editor.text() == "-0.7341234"
-    assert editor.selectedText() == "-0.7341234"
+    assert editor.text() == "-0.734123"  # six significant digits; F2 shows them all
+    assert editor.selectedText() == "-0.734123"
     assert editor.pos() == QPoint(50, 60)
     assert editor.width() >= editor.fontMetrics().horizontalAdvance("-0.123456789")
 
@@ -81,10 +81,12 @@ def test_open_keeps_the_editor_inside_the_window(qtbot, host):
     assert editor.pos() == QPoint(0, 0)
 
 
-def test_text_is_full_precision(qtbot, host):
-    for value in (0.1, 1 / 3, -1e-05, 123456.789, 0.0):
+def test_untouched_text_commits_the_full_precision_value(qtbot, host):
+    values = (0.1, 1 / 3, -1e-05, 123456.789, 0.0)
+    for value in values:
         editor = open_editor(qtbot, host, value=value)
-        assert float(editor.text()) == value
+        qtbot.keyClick(editor, Qt.Key.Key_Return)
+    assert host.recorder.events == [("committed", REF, value) for value in values]
 
 
 def test_typing_replaces_the_selection_and_enter_commits(qtbot, host):
@@ -245,8 +247,10 @@ def test_nudges_accumulate_without_float_noise(qtbot, host):
     editor = open_editor(qtbot, host, value=-0.7341234)
     for _ in range(3):
         qtbot.keyClick(editor, Qt.Key.Key_Up)
-    assert editor.text() == "-0.4341234"
+    assert editor.text() == "-0.434123"
     assert [event[2] for event in host.recorder.of("nudged")] == [-0.6341234, -0.5341234, -0.4341234]
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    assert host.recorder.events[-1] == ("committed", REF, -0.4341234)
 
 
 def test_nudge_starts_from_the_typed_value(qtbot, host):

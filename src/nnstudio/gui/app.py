@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import argparse
 import ctypes
+import json
 import os
 import sys
+import tempfile
+from pathlib import Path
 
 from .. import __version__
 
@@ -72,6 +75,22 @@ def spec_from_args(args):
     spec = spec.replace(**changes)
     spec.validate()
     return spec
+
+
+def offscreen_platform(width: int, height: int) -> str:
+    """A QT_QPA_PLATFORM value for Qt's offscreen plugin with one screen of ``width``×``height`` pixels.
+
+    Qt's own offscreen screen is 800×800, narrower than the window can be; tests give it a real screen's
+    size with this. The plugin reads the screen from a JSON file, written once per size."""
+    path = Path(tempfile.gettempdir()) / f"nnstudio-offscreen-{width}x{height}.json"
+    config = {"screens": [{"name": "offscreen", "x": 0, "y": 0, "width": width, "height": height,
+                           "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}
+    text = json.dumps(config)
+    if not path.exists() or path.read_text() != text:
+        part = path.with_name(f"{path.name}.{os.getpid()}")  # written whole, then renamed: parallel runs agree
+        part.write_text(text)
+        os.replace(part, path)
+    return f"offscreen:configfile={path}"
 
 
 def display_problem() -> str | None:

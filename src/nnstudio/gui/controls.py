@@ -39,6 +39,7 @@ from ..training.problem import (
 
 LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 REG_RATES = (0.0, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+DEFAULT_REG_RATE = 0.01  # Keras' default for its l1 and l2 regularizers: visible within a lesson, not crushing
 OPTIMIZERS = (("SGD", "sgd"), ("Momentum (0.9)", "momentum"), ("Adam", "adam"), ("RMSprop", "rmsprop"))
 ONE_D_FEATURES = ("x1", "x1^2", "sin(x1)")
 FEATURE_LABELS = {"x1": "x₁", "x2": "x₂", "x1^2": "x₁²", "x2^2": "x₂²", "x1*x2": "x₁x₂",
@@ -176,10 +177,19 @@ class ControlPanel(QWidget):
         form.addRow("Optimizer", self.optimizer)
         form.addRow("Regularisation", self.regularization)
         form.addRow("Rate", self.reg_rate)
-        for w in (self.learning_rate, self.optimizer, self.regularization, self.reg_rate):
+        for w in (self.learning_rate, self.optimizer, self.reg_rate):
             w.currentIndexChanged.connect(self._changed)
+        self.regularization.currentIndexChanged.connect(self._regularization_chosen)
         self.batch_size.valueChanged.connect(self._changed)
         return box
+
+    def _regularization_chosen(self, *_):
+        # A penalty at rate 0 does nothing: turning L1 or L2 on picks a rate, unless the user chose one before.
+        if not self._updating and self.regularization.currentData() != "none" and self.reg_rate.currentData() == 0:
+            self.reg_rate.blockSignals(True)
+            _select(self.reg_rate, DEFAULT_REG_RATE)
+            self.reg_rate.blockSignals(False)
+        self._changed()
 
     # ---- state -------------------------------------------------------------------------------
     def spec(self) -> ProblemSpec:

@@ -27,7 +27,7 @@ MAX_ABS = 1e6
 #: ``-=0.1``, while ``*2`` and ``/2`` (also ``*=2``, ``/=2``) scale it.
 EDITOR_HELP = (
     "Type a number (0.5, -1e-3, 1/3), or change the value: *2, /2, +=0.1, -=0.1\n"
-    "Enter: apply · Esc: cancel · ↑/↓ or wheel: ±0.1 (Shift: ±0.01)"
+    "Enter: apply · Esc: cancel · ↑/↓ or wheel: ±0.1 (Shift: ±0.01) · F2: every digit"
 )
 
 _TRANSLATE = str.maketrans({"\u2212": "-", "\u2013": "-", "\u00d7": "*", "\u00f7": "/"})

@@ -7,7 +7,7 @@ snapshots it publishes; a 16 ms timer takes the latest one.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPoint, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QPoint, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QScrollArea, QSplitter, QUndoView
 
@@ -16,6 +16,7 @@ from ..engine.refs import ref_from_index
 from ..training.problem import COLUMNS, PIXELS, ProblemSpec, build_network, features_of
 from ..training.remote import RemoteTrainer
 from ..training.trainer import Trainer
+from . import window_fit
 from .actions import SPEEDS, build_actions
 from .commands import EditParameterCommand
 from .controls import ControlPanel
@@ -75,6 +76,8 @@ class MainWindow(ProjectStateMixin, QMainWindow):
         self.timeline = TimelineController(self)
         self.data_tools = DataController(self)
         self.gif = GifRecorder(self)
+        self._fitted_size = self.fit_to_screen()
+        self._shown_once = False
         self._restore_settings()
         self._connect()
         self.set_speed_index(self.speed_slider.value())
@@ -117,7 +120,6 @@ class MainWindow(ProjectStateMixin, QMainWindow):
         self.resizeDocks([panel, history], [800, 160], Qt.Vertical)
         self.setCorner(Qt.BottomLeftCorner, Qt.LeftDockWidgetArea)  # the problem panel keeps its full height
         self.history_dock = history
-        self.resize(1600, 1000)
 
     def _connect(self):
         self.network_view.parameterClicked.connect(self._open_editor)
@@ -163,7 +165,9 @@ class MainWindow(ProjectStateMixin, QMainWindow):
     def edit_parameter(self, ref: ParamRef, value: float) -> None:
         """An ordinary undoable edit, as if typed in the editor."""
         old = self.value(ref)
-        self.undo_stack.push(EditParameterCommand(self._apply_parameter, ref, self.parameter_index(ref), old, value))
+        if value != old:  # no change, no history entry (and no marker on the loss plot)
+            self.undo_stack.push(EditParameterCommand(self._apply_parameter, ref, self.parameter_index(ref), old,
+                                                      value))
 
     def set_health_summary(self, groups) -> None:
         """The status bar's health from the Health panel's rows (``health_panel.group_alerts``, most serious
@@ -175,6 +179,30 @@ class MainWindow(ProjectStateMixin, QMainWindow):
         self.health_icon.setPixmap(severity_icon(severity).pixmap(14, 14))
         self.health_icon.setProperty("severity", severity)
         self.health_label.setToolTip("\n".join(g.text for g in groups) or "No dead, saturated or exploding units")
+
+    def fit_to_screen(self) -> QSize:
+        """Size and place the window inside its screen's available area, frame included (at most 1600×1000)."""
+        return window_fit.fit_to_screen(self)
+
+    def layout_problems(self) -> list[str]:
+        """What a lesson would miss (off-screen frame or status bar, hidden or tiny canvas, output panel, loss
+        plot, counters, Play/Step/Reset, a non-square output plane); an empty list when there is nothing."""
+        return window_fit.layout_problems(self)
+
+    def showEvent(self, event):
+        super().showEvent(event)
+        if not self._shown_once:
+            self._shown_once = True
+            for ms in window_fit.FRAME_WAIT_MS:
+                QTimer.singleShot(ms, self, self._fit_after_first_show)
+
+    def _fit_after_first_show(self):
+        # Only a decorated window knows its title bar; a size someone chose since (--screenshot --size) stays.
+        screen = self.screen()
+        if not (self.isVisible() and screen and self.size() == self._fitted_size):
+            return
+        if not screen.availableGeometry().contains(self.frameGeometry()):
+            self._fitted_size = self.fit_to_screen()
 
     def parameter_index(self, ref: ParamRef) -> int:
         """Position of a weight or bias in the snapshots' flat parameter vector."""
@@ -214,7 +242,7 @@ class MainWindow(ProjectStateMixin, QMainWindow):
     def set_speed_index(self, k: int):
         speed = SPEEDS[k]
         self.trainer.set_speed(speed)
-        self.speed_label.setText("full speed" if speed is None else f"{speed} step{'s' if speed > 1 else ''}/frame")
+        self.speed_label.setText("full speed" if speed is None else f"{speed:g} step{'s' if speed != 1 else ''}/s")
 
     def _pause_ui(self):
         if self.actionPlayPause.isChecked():
@@ -238,9 +266,12 @@ class MainWindow(ProjectStateMixin, QMainWindow):
             self._new_structure(snap)
         elif snap.data is not self._data:
             self._new_data(snap)
+        message = snap.message
         if snap.generation != self._generation:
             self.loss_plot.clear()
-            self.undo_stack.clear()  # indices of an older network would edit the wrong parameters
+            if self.undo_stack.count():  # indices of an older network would edit the wrong parameters
+                self.undo_stack.clear()
+                message = f"{message or ''} The undo history was cleared: its edits belong to the old network."
             self._generation = snap.generation
         self._snapshot = snap
         self._show_params(snap.params)
@@ -257,8 +288,8 @@ class MainWindow(ProjectStateMixin, QMainWindow):
             self.actionPlayPause.setChecked(snap.running)
             self.actionPlayPause.setText("Pause" if snap.running else "Play")
             self.actionPlayPause.blockSignals(False)
-        if snap.message:
-            self.statusBar().showMessage(snap.message, 10000)
+        if message:
+            self.statusBar().showMessage(message.strip(), 10000)
         if snap.spec != self.controls.spec():
             self.controls.set_spec(snap.spec)
         self.inside.snapshot_applied(snap)
@@ -320,6 +351,9 @@ class MainWindow(ProjectStateMixin, QMainWindow):
         self.editor.open(ref, self._edit_old, at + QPoint(-12, -self.editor.height() // 2))
 
     def _commit_edit(self, ref: ParamRef, value: float):
+        if value == self._edit_old:  # Enter on the untouched value, or nudged back: nothing to record
+            self._end_edit()  # drops a nudge preview
+            return
         if self._preview_base is not None:
             self._params, self._preview_base = self._preview_base, None
         index = ref.flat_index(self._view_net)

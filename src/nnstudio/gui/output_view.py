@@ -266,6 +266,7 @@ class OutputView(OutputOverlays, QWidget):
         self._place_selection()
         self.hover_label.setPos(x0, y1)
         vb = self.plot.getPlotItem().getViewBox()
+        vb.setAspectLocked(True, 1.0)  # the plane keeps its shape in any panel: a circle stays a circle
         vb.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
 
     def _setup_line(self, X_train, y_train, X_test, y_test) -> None:
@@ -288,6 +289,7 @@ class OutputView(OutputOverlays, QWidget):
         self._place_selection()
         self.hover_label.setPos(x0, y1)
         vb = self.plot.getPlotItem().getViewBox()
+        vb.setAspectLocked(False)  # x and y are different quantities here
         # Fixed to the data, not the curve: a wild curve is clipped instead of squashing the points.
         vb.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
 

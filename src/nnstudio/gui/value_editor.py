@@ -1,7 +1,9 @@
 """The in-place editor: a QLineEdit child of the window that edits one weight or bias.
 
 It is created once per window, hidden, and shown by ``open(ref, value, pos)`` over the clicked parameter. It
-never changes the network itself: it emits ``committed`` (the final value), ``nudged`` (live previews from the
+shows the value to six significant digits in a box as wide as the text (F2 and the tooltip show every digit);
+the short text stands for the exact value until it is edited, so Enter on it changes nothing. It never
+changes the network itself: it emits ``committed`` (the final value), ``nudged`` (live previews from the
 arrow keys or the wheel), ``cancelled`` (drop any preview) and ``rejected`` (text that is not a valid value).
 """
 
@@ -10,9 +12,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 import shiboken6
-from PySide6.QtCore import QEvent, QObject, QPoint, QRect, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QPoint, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QFocusEvent, QKeyEvent, QWheelEvent
-from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QToolTip, QWidget
 
 from nnstudio.engine.refs import ParamRef
 from nnstudio.gui.expressions import EDITOR_HELP, MAX_ABS, parse_value
@@ -27,12 +29,19 @@ _INVALID_STYLE = "QLineEdit { border: 2px solid #d32f2f; border-radius: 2px; pad
 _MESSAGE_STYLE = (
     "QLabel { background: #fdecea; color: #b71c1c; border: 1px solid #e57373; border-radius: 3px; padding: 2px 5px; }"
 )
-_KEYS_WE_OWN = (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Escape, Qt.Key.Key_Up, Qt.Key.Key_Down)
+_KEYS_WE_OWN = (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Escape, Qt.Key.Key_Up, Qt.Key.Key_Down,
+                Qt.Key.Key_F2)
+_TEXT_ROOM = 12  # pixels beside the text: the line edit's inner margins and the cursor
 
 
 def value_text(value: float) -> str:
-    """The shortest text that reads back as exactly ``value`` (``repr``): ``-0.7341234``, ``1e-05``."""
+    """The shortest text that reads back as exactly ``value`` (``repr``): ``-0.29676505220030064``, ``1e-05``."""
     return repr(float(value))
+
+
+def short_text(value: float) -> str:
+    """At most six significant digits, in the form the editor reads back: ``-0.296765``, ``2.0``, ``1e-05``."""
+    return repr(float(f"{float(value):.6g}"))
 
 
 class ValueEditor(QLineEdit):
@@ -63,11 +72,15 @@ class ValueEditor(QLineEdit):
         self.message_label.hide()
         self._ref: ParamRef | None = None
         self._value = 0.0  # the parameter's value when the editor opened
+        self._shown = ("", 0.0)  # the text the editor put in the box, and the exact value it stands for
+        self._edited = False  # typed in since (typing the very same short text means that short number)
         self._last = 0.0  # the last valid value shown (start point for nudges)
         self._wheel_rest = 0  # angleDelta not yet turned into whole notches
         self._previous_focus: QWidget | None = None
         self._filtering = False
         self.textEdited.connect(self._clear_error)
+        self.textEdited.connect(self._mark_edited)
+        self.textChanged.connect(self._fit_text)
         self.hide()
 
     # ----------------------------------------------------------------- public API
@@ -87,12 +100,12 @@ class ValueEditor(QLineEdit):
         self._value = self._last = float(value)
         self._wheel_rest = 0
         self._clear_error()
-        self.setText(value_text(value))
-        self.resize(max(self.minimumWidth(), self.sizeHint().width()), self.sizeHint().height())
+        self.resize(self.minimumWidth(), self.sizeHint().height())
         self.move(self._inside_parent(QRect(pos, self.size())).topLeft())
+        self._show_value(self._value)
+        QToolTip.hideText()  # the canvas's hover tooltip would cover the editor
         self.show()
         self.raise_()
-        self.selectAll()
         window = self.window()
         if not window.isActiveWindow():
             window.activateWindow()
@@ -107,12 +120,26 @@ class ValueEditor(QLineEdit):
         if self._ref is None:
             return False
         try:
-            value = parse_value(self.text(), self._value)
+            value = self._typed_value()
         except ValueError as exc:
             self._show_error(str(exc))
             return False
         self._close(committed=value)
         return True
+
+    def show_all_digits(self, on: bool = True) -> None:
+        """Show the value with every digit (``repr``) or, with ``on=False``, to six significant digits (F2)."""
+        if self._ref is None:
+            return
+        try:
+            value = self._typed_value()
+        except ValueError:
+            return  # nothing valid to show more digits of: leave the user's text alone
+        self._show_value(value, all_digits=on)
+
+    def shows_all_digits(self) -> bool:
+        """True while the box holds the exact value's every digit (after F2)."""
+        return self._ref is not None and self.text() == value_text(self._shown[1]) != short_text(self._shown[1])
 
     def cancel(self) -> None:
         """Close without committing (as Escape does)."""
@@ -124,7 +151,7 @@ class ValueEditor(QLineEdit):
         if self._ref is None or steps == 0:
             return
         try:
-            base = parse_value(self.text(), self._value)
+            base = self._typed_value()
         except ValueError:
             base = self._last
         step = Decimal(str(FINE_NUDGE if fine else NUDGE)) * Decimal(str(steps))
@@ -132,8 +159,7 @@ class ValueEditor(QLineEdit):
         value = min(MAX_ABS, max(-MAX_ABS, value))
         self._last = value
         self._clear_error()
-        self.setText(value_text(value))
-        self.selectAll()
+        self._show_value(value, all_digits=self.shows_all_digits())
         self.nudged.emit(self._ref, value)
 
     # ----------------------------------------------------------------- events
@@ -156,6 +182,8 @@ class ValueEditor(QLineEdit):
         elif key in (Qt.Key.Key_Up, Qt.Key.Key_Down):
             fine = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
             self.nudge(1 if key == Qt.Key.Key_Up else -1, fine)
+        elif key == Qt.Key.Key_F2:
+            self.show_all_digits(not self.shows_all_digits())
         else:
             super().keyPressEvent(event)
             return
@@ -182,13 +210,56 @@ class ValueEditor(QLineEdit):
             self._finish(commit=True)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if self._ref is None or not isinstance(watched, QWidget):
+            return False
+        kind = event.type()
         # A click on a widget that does not take focus (a toolbar button, the canvas) still means "away".
-        if self._ref is not None and event.type() == QEvent.Type.MouseButtonPress and isinstance(watched, QWidget):
+        if kind == QEvent.Type.MouseButtonPress:
             if not self._is_ours(watched) and QApplication.activePopupWidget() is None:
                 self._finish(commit=True)
+        # Another widget's tooltip (the canvas's hover text) would cover the editor and its message.
+        elif kind == QEvent.Type.ToolTip:
+            return not self._is_ours(watched)
+        elif kind == QEvent.Type.Show and watched.windowType() == Qt.WindowType.ToolTip:
+            if QToolTip.text() != self.toolTip():  # shown directly (QToolTip.showText), not by a request
+                QTimer.singleShot(0, self, lambda: self._hide_tooltip(watched))
         return False
 
     # ----------------------------------------------------------------- internals
+    def _hide_tooltip(self, label: QWidget) -> None:
+        if self._ref is not None and shiboken6.isValid(label) and QToolTip.text() != self.toolTip():
+            label.hide()  # at once: QToolTip.hideText() lets it linger for a fade
+
+    def _typed_value(self) -> float:
+        """The value the box asks for: the exact value behind an untouched short text, else the parsed text."""
+        text, value = self._shown
+        if not self._edited and self.text() == text:
+            return value
+        return parse_value(self.text(), self._value)
+
+    def _show_value(self, value: float, all_digits: bool = False) -> None:
+        text = value_text(value) if all_digits else short_text(value)
+        self._shown = (text, float(value))
+        self._edited = False
+        self.setText(text)
+        self.setToolTip(f"{value_text(value)}   (F2: every digit in the box)\n{EDITOR_HELP}")
+        self.selectAll()
+
+    def _mark_edited(self, _text: str) -> None:
+        self._edited = True
+
+    def _fit_text(self, text: str) -> None:
+        """Wide enough for the whole text (nothing scrolled out at the front), and still inside the window."""
+        margins = self.textMargins()
+        chrome = self.width() - self.contentsRect().width() + margins.left() + margins.right() + _TEXT_ROOM
+        width = max(self.minimumWidth(), self.fontMetrics().horizontalAdvance(text) + chrome)
+        parent = self.parentWidget()
+        if parent is not None:
+            width = min(width, parent.width())
+        if width != self.width():
+            self.resize(width, self.height())
+            self.move(self._inside_parent(self.geometry()).topLeft())
+
     def _is_ours(self, widget: QWidget) -> bool:
         while widget is not None:
             if widget is self or widget is self.message_label:
@@ -201,7 +272,7 @@ class ValueEditor(QLineEdit):
         if self._ref is None:
             return
         try:
-            value = parse_value(self.text(), self._value) if commit else None
+            value = self._typed_value() if commit else None
         except ValueError:
             value = None
         self._close(committed=value)
@@ -215,6 +286,7 @@ class ValueEditor(QLineEdit):
         had_focus = self.hasFocus()
         self._clear_error()
         self.hide()
+        self.setToolTip(EDITOR_HELP)
         previous, self._previous_focus = self._previous_focus, None
         if had_focus and previous is not None and shiboken6.isValid(previous) and previous.isVisible():
             previous.setFocus(Qt.FocusReason.OtherFocusReason)

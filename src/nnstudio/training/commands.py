@@ -54,9 +54,11 @@ class TrainerCommands:
         """All parameters at once (an imported weight file)."""
         self.submit("set_params", np.asarray(flat, dtype=np.float64))
 
-    def set_speed(self, steps_per_frame: int | None):
-        """Steps per displayed frame (~60 frames a second); None trains as fast as the machine goes."""
-        self.submit("speed", steps_per_frame)
+    def set_speed(self, steps_per_second: float | None):
+        """Steps per second while playing (the first at once); None trains as fast as the machine goes."""
+        if steps_per_second is not None and not steps_per_second > 0:
+            raise ValueError(f"steps per second must be > 0 or None, got {steps_per_second!r}")
+        self.submit("speed", None if steps_per_second is None else float(steps_per_second))
 
     def set_details(self, on: bool):
         """Put gradients, updates and mini-batch indices into the snapshots (costs a copy per snapshot)."""

@@ -46,7 +46,7 @@ class Trainer(RewindMixin, TrainerCommands):
         self._generation = 0
         self._running = False
         self._stopping = False
-        self._steps_per_frame: int | None = None  # None: as fast as the machine goes
+        self._steps_per_second: float | None = None  # None: as fast as the machine goes
         self._seconds_per_step = 1e-4
         self._play_started = 0.0
         self._play_steps = 0
@@ -112,8 +112,11 @@ class Trainer(RewindMixin, TrainerCommands):
                 self._publish()
                 continue
             n = self._chunk_size()
-            if n == 0:  # speed-limited: wait for the next frame, waking at once for a command
-                self._drain(block=True, timeout=self._wait_for_budget())
+            if n == 0:  # speed-limited: wait for the next step, waking at once for a command
+                wait = self._wait_for_budget()
+                if wait >= PUBLISH_INTERVAL and len(self.loop.losses) > self._published_losses:
+                    self._publish()  # a slow step is shown while it is the latest, not when the next one comes
+                self._drain(block=True, timeout=wait)
                 continue
             self._train_chunk(n)
             if time.perf_counter() - self._last_publish >= PUBLISH_INTERVAL:
@@ -219,9 +222,9 @@ class Trainer(RewindMixin, TrainerCommands):
                 self._pending_message = "Not applied: the parameters do not fit this network."
                 self._publish()
         elif name == "speed":
-            self._steps_per_frame = args[0]
+            self._steps_per_second = args[0]
             self._play_started = time.perf_counter()
-            self._play_steps = 0
+            self._play_steps = 1  # the new rate's first step comes one interval from now, not at once
 
     def _set_spec(self, spec: ProblemSpec) -> None:
         # Everything that can fail is done before anything changes: a spec this data cannot train is
@@ -280,14 +283,18 @@ class Trainer(RewindMixin, TrainerCommands):
         self._publish()
 
     def _chunk_size(self) -> int:
+        """Steps to train now: a few milliseconds' worth, or at a set speed only those that are due."""
         n = max(1, int(CHUNK_SECONDS / self._seconds_per_step))
-        if self._steps_per_frame is None:
+        if self._steps_per_second is None:
             return n
-        allowed = int((time.perf_counter() - self._play_started) * FRAME_HZ * self._steps_per_frame) - self._play_steps
-        return max(0, min(n, allowed))
+        # Step k (0-based) of this play is due k / rate seconds after Play: the first one at once.
+        due = int((time.perf_counter() - self._play_started) * self._steps_per_second) + 1
+        return max(0, min(n, due - self._play_steps))
 
     def _wait_for_budget(self) -> float:
-        return max(0.001, 1.0 / (FRAME_HZ * self._steps_per_frame))
+        """Seconds until the next step is due at the set speed."""
+        due_at = self._play_started + self._play_steps / self._steps_per_second
+        return max(0.001, due_at - time.perf_counter())
 
     def _train_chunk(self, n: int) -> None:
         if n <= 0:
