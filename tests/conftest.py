@@ -59,6 +59,8 @@ def open_window(qtbot):
         qtbot.addWidget(w)
         w.show()
         qtbot.waitExposed(w)
+        w.activateWindow()  # shortcuts reach only the active window, and a fresh one is not always active yet
+        qtbot.waitUntil(w.isActiveWindow, timeout=3000)
         qtbot.waitUntil(lambda: w.snapshot() is not None)
         return w
 

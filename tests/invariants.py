@@ -266,7 +266,9 @@ def check_axes(window) -> None:
         _check_axis("loss plot steps", vx, None)
     else:
         steps, losses = data
-        assert steps[1] <= live, f"the loss plot draws step {steps[1]:g}, but the run is at step {live}"
+        live_steps = plot.train_curve()[0]  # dimmed earlier branches may reach further: they are the past
+        assert not len(live_steps) or live_steps.max() <= live, (
+            f"the loss plot draws step {live_steps.max()} of this run, but the run is at step {live}")
         _check_axis("loss plot steps", vx, (min(0.0, steps[0]), steps[1]))
         if losses is not None and not plot.log_scale:
             _check_axis("loss plot losses", vy, (min(0.0, losses[0]), losses[1]))

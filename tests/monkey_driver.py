@@ -536,7 +536,16 @@ def act_resize(h: Harness, u: float, maximise: bool) -> str:
         return "maximised"
     w.showNormal()
     width, height = _pick(SCREEN_SIZES, u)
+    # As far as the screen lets a user drag the corner: the frame stays on the screen's available area.
+    area = w.screen().availableGeometry()
+    margin_w = w.frameGeometry().width() - w.width()
+    margin_h = w.frameGeometry().height() - w.height()
+    width = max(w.minimumWidth(), min(width, area.width() - margin_w))
+    height = max(w.minimumHeight(), min(height, area.height() - margin_h))
     w.resize(width, height)
+    frame = w.frameGeometry()
+    w.move(min(max(frame.x(), area.x()), area.right() + 1 - frame.width()),
+           min(max(frame.y(), area.y()), area.bottom() + 1 - frame.height()))
     return f"resized to {width}×{height}"
 
 

@@ -337,3 +337,5 @@ class WindowMachine(RuleBasedStateMachine):
 
     def _fits(self):
         invariants.check_fits_screen(self.w)
+        problems = self.w.layout_problems()  # what a lesson needs: canvas, plots, counters, buttons on screen
+        assert not problems, "; ".join(problems)

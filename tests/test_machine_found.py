@@ -147,3 +147,28 @@ def test_a_spec_the_data_cannot_train_is_refused_and_changes_nothing():
     np.testing.assert_array_equal(snap.params, before.params)
     trainer.step(1)
     assert trainer.take().step == 1
+
+
+def test_a_sub_step_picture_ends_when_its_data_changes(qtbot, open_window):
+    """Found by the machine: Ctrl+B, S (the forward sub-step of a mini-batch), then Ctrl+click a point: the
+    fills went on showing the mean of a mini-batch of data that no longer existed, and the next S computed
+    the backward step on indices into the new data."""
+    window = open_window(trainer="sync")
+    view = window.network_view.viewport()
+    qtbot.keyClick(view, Qt.Key_B, Qt.ControlModifier)
+    qtbot.waitUntil(lambda: window.snapshot().next_batch is not None)  # sub-steps ask for the next batch
+    qtbot.keyClick(view, Qt.Key_S)
+    qtbot.waitUntil(lambda: window.inside.substeps.phase == "forward")
+    _click_plane(qtbot, window, 0.5, -0.5, 0)
+    qtbot.waitUntil(lambda: window.snapshot().spec.dataset == "custom")
+    window.flush()
+    assert window.inside.substeps.phase is None and "Sub-step" not in window.network_view.caption()
+    qtbot.waitUntil(lambda: window.snapshot().next_batch is not None)
+    qtbot.keyClick(view, Qt.Key_S)  # a fresh forward sub-step on the new data
+    qtbot.waitUntil(lambda: window.inside.substeps.phase == "forward")
+    d = window.snapshot().data
+    batch = window.inside.substeps.batch
+    means = [a.mean(axis=0) for a in window.view_net.forward(d.F_train[batch]).activations]
+    for shown, want in zip(window.inside.neuron_values(), means):
+        np.testing.assert_allclose(shown, want, rtol=1e-12)
+    window.close()

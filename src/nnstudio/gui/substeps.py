@@ -43,6 +43,7 @@ class SubSteps:
         self.grads = None  # the backward sub-step's gradients (Keras list)
         self._awaiting_step: int | None = None
         self._params: np.ndarray | None = None  # the parameters the phase's picture was computed at
+        self._data = None  # and the data its mini-batch indexes into
         self._edges = ""  # what the phase's edges show, in the Edges combo's words
         self.history: list[str] = []  # phases shown, in order (for tests and the status bar)
 
@@ -51,12 +52,13 @@ class SubSteps:
 
     def owns_picture(self) -> bool:
         """True while a phase's picture is on the canvas: the phase shown, or its update on the way. A phase
-        whose parameters changed under it ends here, so its picture never outlives them."""
+        whose parameters or data changed under it ends here, so its picture never outlives them."""
         if self._awaiting_step is not None:
             return True
         if self.phase is None:
             return False
-        if np.array_equal(self.inside.w.view_net.flat_parameters(), self._params):
+        same_data = self.inside.w.snapshot().data is self._data  # the mini-batch indexes into that data
+        if same_data and np.array_equal(self.inside.w.view_net.flat_parameters(), self._params):
             return True
         self.reset()
         return False
@@ -105,6 +107,7 @@ class SubSteps:
     def _show(self, phase, edges, **fmt):
         self.phase, self._edges = phase, edges
         self._params = self.inside.w.view_net.flat_parameters()
+        self._data = self.inside.w.snapshot().data
         self.history.append(phase)
         self.inside.view.set_caption(CAPTION[phase].format(**fmt))
         self.show_edge_entry()
