@@ -235,8 +235,17 @@ def _key(widget: QWidget, name: str) -> None:
     QTest.keyClick(widget, key, mods)
 
 
+def _activate(w) -> None:
+    """Give the window back the activation a window manager gives it when a popup closes (offscreen there is
+    none, and a closed context menu stays the "active window", so shortcuts would go nowhere)."""
+    if not w.isActiveWindow():
+        w.activateWindow()
+        QTest.qWaitForWindowActive(w, 500)
+
+
 def _focus(h: Harness, target: str) -> QWidget:
     w = h.window
+    _activate(w)
     c = w.controls
     widget = {
         "canvas": w.network_view.viewport(), "batch_size": c.batch_size, "dataset": c.dataset,
@@ -374,6 +383,7 @@ def act_click_canvas(h: Harness, kind: str, a: float, b: float, c: float, button
         QTimer.singleShot(0, choose)
         QTest.mouseClick(view.mouse_target(), Qt.RightButton, pos=point)
         QTest.qWait(1)
+        _activate(h.window)
         return f"right-clicked {what}"
     QTest.mouseClick(view.mouse_target(), Qt.LeftButton, pos=point)
     return f"clicked {what}"
