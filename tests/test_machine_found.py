@@ -3,6 +3,8 @@
 import numpy as np
 from PySide6.QtCore import QPoint, QPointF, Qt
 
+from nnstudio.engine import ParamRef
+
 
 def _plane_point(window, x, y) -> QPoint:
     plot = window.output_view.plot
@@ -171,4 +173,56 @@ def test_a_sub_step_picture_ends_when_its_data_changes(qtbot, open_window):
     means = [a.mean(axis=0) for a in window.view_net.forward(d.F_train[batch]).activations]
     for shown, want in zip(window.inside.neuron_values(), means):
         np.testing.assert_allclose(shown, want, rtol=1e-12)
+    window.close()
+
+
+class _SlowWire:
+    """Holds the window's commands back, as a busy trainer process does: the trainer meanwhile goes on
+    publishing snapshots that have not seen them."""
+
+    def __init__(self, trainer):
+        self.trainer, self.held = trainer, []
+        self._submit = trainer.submit
+        trainer.submit = lambda name, *args: self.held.append((name, args))
+
+    def release(self):
+        self.trainer.submit = self._submit
+        for name, args in self.held:
+            self._submit(name, *args)
+        self.held = []
+
+
+def test_a_typed_value_stays_shown_while_older_snapshots_arrive(qtbot, open_window):
+    """Found by the machine (thread and process trainers): a snapshot the trainer published before it saw an
+    edit put the old value back on the canvas for a frame, so parameters() did not show the typed value."""
+    window = open_window(trainer="sync")
+    view = window.network_view
+    wire = _SlowWire(window.trainer)
+    qtbot.mouseClick(view.mouse_target(), Qt.LeftButton, pos=view.edge_point(1, 0, 1))
+    qtbot.waitUntil(window.editor.is_open)
+    window.editor.selectAll()
+    qtbot.keyClicks(window.editor, "1.25")
+    qtbot.keyClick(window.editor, Qt.Key_Return)
+    assert window.parameters()[2][0, 1] == 1.25
+    window.flush()  # a snapshot from before the edit
+    assert window.parameters()[2][0, 1] == 1.25
+    assert view.value(ParamRef.weight(1, 0, 1)) == 1.25
+    wire.release()
+    window.flush()
+    assert window.parameters()[2][0, 1] == 1.25 and window.snapshot().params[window.parameter_index(
+        ParamRef.weight(1, 0, 1))] == 1.25
+    window.close()
+
+
+def test_the_panel_is_not_put_back_by_a_snapshot_older_than_its_change(qtbot, open_window):
+    """Clicking + twice quickly: a snapshot from before the first click put the panel back to two hidden
+    layers, so the second click added the same layer again (three, not four, layers)."""
+    window = open_window(trainer="sync")
+    wire = _SlowWire(window.trainer)
+    qtbot.mouseClick(window.controls.add_layer, Qt.LeftButton)
+    window.flush()  # the trainer has not seen the first click yet
+    qtbot.mouseClick(window.controls.add_layer, Qt.LeftButton)
+    wire.release()
+    qtbot.waitUntil(lambda: len(window.snapshot().spec.hidden) == 4, timeout=5000)
+    assert window.controls.spec().hidden == window.snapshot().spec.hidden
     window.close()

@@ -65,6 +65,7 @@ class MainWindow(ProjectStateMixin, QMainWindow):
         self._data = None
         self._view_net = None
         self._edit_old = 0.0
+        self._params_sent_at = 0  # TrainerCommands.sent after the last parameters the window sent
         self._preview_base: np.ndarray | None = None  # parameters before an uncommitted nudge preview
         self._resume_after_edit = False
         self._output_dirty = False
@@ -262,6 +263,9 @@ class MainWindow(ProjectStateMixin, QMainWindow):
         self.timeline.before_apply(snap)
         if getattr(snap, "export", None) is not None:
             self._export = snap
+        # Published before the trainer saw the latest edit: its parameters are older than those on show.
+        stale_params = (snap.applied < self._params_sent_at and snap.generation == self._generation
+                        and snap.spec.network_config() == self._view_spec_config)
         if snap.generation != self._generation or snap.spec.network_config() != self._view_spec_config:
             self._new_structure(snap)
         elif snap.data is not self._data:
@@ -274,7 +278,8 @@ class MainWindow(ProjectStateMixin, QMainWindow):
                 message = f"{message or ''} The undo history was cleared: its edits belong to the old network."
             self._generation = snap.generation
         self._snapshot = snap
-        self._show_params(snap.params)
+        if not stale_params:
+            self._show_params(snap.params)
         self.loss_plot.append_losses(snap.first_step, snap.losses)
         if snap.evaluations:
             self.loss_plot.add_evaluations(list(snap.evaluations))
@@ -290,8 +295,8 @@ class MainWindow(ProjectStateMixin, QMainWindow):
             self.actionPlayPause.blockSignals(False)
         if message:
             self.statusBar().showMessage(message.strip(), 10000)
-        if snap.spec != self.controls.spec():
-            self.controls.set_spec(snap.spec)
+        if snap.spec != self.controls.spec() and snap.applied >= self.trainer.sent:
+            self.controls.set_spec(snap.spec)  # only a snapshot that has seen every change the panel sent
         self.inside.snapshot_applied(snap)
         self.files.snapshot_applied(snap)
         self.timeline.snapshot_applied(snap)
@@ -379,6 +384,7 @@ class MainWindow(ProjectStateMixin, QMainWindow):
     def apply_all_parameters(self, flat) -> None:
         """Every parameter at once (an import and its undo): the trainer sets them; the canvas shows them now."""
         self.trainer.set_params(flat)
+        self._params_sent_at = self.trainer.sent
         params = np.array(flat, dtype=np.float64)
         params.setflags(write=False)
         self._show_params(params)
@@ -386,6 +392,7 @@ class MainWindow(ProjectStateMixin, QMainWindow):
     def _apply_parameter(self, index: int, value: float):
         """What an edit and its undo do: the trainer sets it between two steps; the canvas shows it at once."""
         self.trainer.set_parameter(index, value)
+        self._params_sent_at = self.trainer.sent
         params = self._params.copy()
         params[index] = value
         params.setflags(write=False)

@@ -52,6 +52,7 @@ class Snapshot:
     # The largest loss the next step may have without counting as divergence (engine.divergence); None
     # before a run's first step. The last of ``losses`` is never above it.
     loss_limit: float | None = None
+    applied: int = 0  # commands the trainer had applied when it published this (TrainerCommands.sent counts sent)
 
     @property
     def first_step(self) -> int:

@@ -51,6 +51,7 @@ class Trainer(RewindMixin, TrainerCommands):
         self._play_started = 0.0
         self._play_steps = 0
         self._pending_edits: list[Edit] = []
+        self._applied = 0  # commands applied so far (Snapshot.applied)
         self._pending_message: str | None = None
         self._last_publish = 0.0
         self._published_losses = 0
@@ -128,6 +129,7 @@ class Trainer(RewindMixin, TrainerCommands):
         except queue.Empty:
             return
         while True:
+            self._applied += 1  # first: a snapshot the command itself publishes has seen it
             self._apply(*cmd)
             try:
                 cmd = self._commands.get_nowait()
@@ -339,7 +341,7 @@ class Trainer(RewindMixin, TrainerCommands):
         snap = Snapshot(
             params, loop.step_count, loop.epoch, losses, evaluations, tuple(self._pending_edits), self._running,
             self._generation, self.spec, self.data, self._pending_message, pinned, **details,
-            viewing=viewing, branch=self._branch, history=history, export=export,
+            viewing=viewing, branch=self._branch, history=history, export=export, applied=self._applied,
             loss_limit=self._guard.limit if self._guard is not None and self._guard.loop is loop else None,
         )
         self._pending_edits = []
