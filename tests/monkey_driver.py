@@ -68,6 +68,7 @@ FOCUS_TARGETS = ("canvas", "batch_size", "dataset", "speed", "feature", "sample"
 MENU_ACTIONS = ("actionClearAllPoints", "actionClearPoints", "actionFocus", "actionClearBranches", "actionGoLive",
                 "actionSubSteps", "actionForwardPass", "actionThumbnails", "actionStepEpoch", "actionFit")
 SCREEN_SIZES = ((1280, 720), (1366, 768), (1600, 1000))
+TRAINER_ANSWER_SECONDS = 5.0
 
 
 def screen_config(width: int, height: int, folder: str) -> str:
@@ -204,8 +205,18 @@ class Harness:
     def settle(self) -> None:
         """Let queued events run, then every deferred view refresh (as if ~0.2 s had passed, without training)."""
         self.app.processEvents()
-        if self.window is not None:
-            self.window.flush()  # last: a timer firing after it would leave the views one tick behind
+        w = self.window
+        if w is not None and self.trainer != "sync":
+            # A trainer in a thread or a process answers later: wait until it has seen every command sent.
+            deadline = time.perf_counter() + TRAINER_ANSWER_SECONDS
+            while w.snapshot().applied < w.trainer.sent:
+                if time.perf_counter() > deadline:
+                    self.problems.append(f"the trainer did not answer within {TRAINER_ANSWER_SECONDS:g} s")
+                    break
+                time.sleep(0.001)
+                w.flush()
+        if w is not None:
+            w.flush()  # last: a timer firing after it would leave the views one tick behind
         # Widgets replaced during the flush (the panel's neuron rows) go now, as the next paint would see:
         # a user can never click one that is only waiting to be deleted.
         QCoreApplication.sendPostedEvents(None, QEvent.DeferredDelete)

@@ -86,10 +86,14 @@ def main(argv=None) -> int:
     except BaseException:
         if not harness.out_of_time:  # hypothesis printed the shrunk steps; the error says what broke
             traceback.print_exc()
+        found = harness.shortest_failure()
+        if found is None:
             print(f"FAILED after {time.perf_counter() - start:.0f} s; replay with --seed {args.seed}", flush=True)
             return 1
-        sequence, message = harness.shortest_failure()
-        print(f"shrinking stopped after {args.shrink_seconds:g} s; the shortest failing sequence seen "
+        # Also when hypothesis gave up (a failure that timing makes flaky, as with a trainer process).
+        sequence, message = found
+        print(f"{'shrinking stopped after ' + format(args.shrink_seconds, 'g') + ' s; ' if harness.out_of_time else ''}"
+              "the shortest failing sequence seen "
               f"({len(sequence)} actions; to replay, save this JSON and pass it to --replay: "
               f"{json.dumps(sequence)}):\n{describe(sequence)}\n{message}", flush=True)
         print(f"FAILED after {time.perf_counter() - start:.0f} s; seed {args.seed}", flush=True)

@@ -137,6 +137,8 @@ class Trainer(RewindMixin, TrainerCommands):
                 break
         if self._pending_edits:
             self._publish(pinned=True)  # the user sees exactly the typed value before training moves on
+        elif not self._stopping:
+            self._publish()  # every command is answered, so the GUI knows what the trainer has seen
 
     def _apply(self, name: str, args: tuple) -> None:
         loop = self.loop
