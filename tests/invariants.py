@@ -287,14 +287,13 @@ def check_axes(window) -> None:
         if X.shape[1] == 2:  # a square plane: one axis frames its data, the other shows as much (in pixels)
             for axis, v, dd in zip("xy", views, data):
                 assert v[0] <= dd[0] and v[1] >= dd[1], f"the output panel's {axis} axis {v} cuts its data {dd}"
-            tight = []
-            for axis, v, dd in zip("xy", views, data):
-                try:
-                    _check_axis(f"output panel {axis}", v, dd)
-                    tight.append(axis)
-                except AssertionError:
-                    pass
-            assert tight, f"the output panel {views} is ≫ its data {data} on both axes"
+            # The plane is a square around the wider axis of the data; the aspect lock then widens the view
+            # along one axis to the widget's shape: the narrower view span is that square's side.
+            span = max(dd[1] - dd[0] for dd in data)
+            side = min(v[1] - v[0] for v in views)
+            scale = max(1.0, *(abs(x) for dd in data for x in dd))
+            assert side <= 1.3 * (span if span > 1e-9 else scale), (
+                f"the output panel {views} is ≫ its data {data}: a side of {side:.4g} for a span of {span:.4g}")
         else:
             for axis, v, dd in zip(("x", "y"), views, data):
                 _check_axis(f"output panel {axis}", v, dd)

@@ -226,3 +226,29 @@ def test_the_panel_is_not_put_back_by_a_snapshot_older_than_its_change(qtbot, op
     qtbot.waitUntil(lambda: len(window.snapshot().spec.hidden) == 4, timeout=5000)
     assert window.controls.spec().hidden == window.snapshot().spec.hidden
     window.close()
+
+
+def test_an_edit_at_a_past_step_is_shown_at_once(qtbot, open_window):
+    """Found by the machine: look at an earlier step, type a value: the snapshot the trainer publishes while
+    it branches (the old branch's last losses) claimed to have seen the edit and put the old value back."""
+    from PySide6.QtWidgets import QSlider
+
+    window = open_window(trainer="sync")
+    window.trainer.step(5)
+    qtbot.waitUntil(lambda: window.step_count() == 5)
+    slider = window.findChild(QSlider, "timelineSlider")
+    slider.setFocus()
+    qtbot.keyClick(slider, Qt.Key_Home)
+    window.flush()
+    qtbot.waitUntil(lambda: window.snapshot().viewing == 0)
+    view = window.network_view
+    qtbot.mouseClick(view.mouse_target(), Qt.LeftButton, pos=view.edge_point(0, 0, 0))
+    qtbot.waitUntil(window.editor.is_open)
+    window.editor.selectAll()
+    qtbot.keyClicks(window.editor, "3.72")
+    qtbot.keyClick(window.editor, Qt.Key_Return)
+    for _ in range(4):  # every snapshot on the way shows the typed value
+        window.flush()
+        assert window.parameters()[0][0, 0] == 3.72
+    assert window.snapshot().viewing is None and window.snapshot().params[0] == 3.72  # it branched there
+    window.close()

@@ -129,8 +129,10 @@ class Trainer(RewindMixin, TrainerCommands):
         except queue.Empty:
             return
         while True:
-            self._applied += 1  # first: a snapshot the command itself publishes has seen it
             self._apply(*cmd)
+            # Counted once done: a snapshot published halfway through a command (the old branch's last losses
+            # before a rewind) has not seen it; the one after the batch below has.
+            self._applied += 1
             try:
                 cmd = self._commands.get_nowait()
             except queue.Empty:
