@@ -286,7 +286,8 @@ def check_axes(window) -> None:
             data = tuple((min(a, k0), max(b, k1)) for (a, b), (k0, k1) in zip(data, kept))
         if X.shape[1] == 2:  # a square plane: one axis frames its data, the other shows as much (in pixels)
             for axis, v, dd in zip("xy", views, data):
-                assert v[0] <= dd[0] and v[1] >= dd[1], f"the output panel's {axis} axis {v} cuts its data {dd}"
+                tol = 1e-9 * max(1.0, abs(dd[0]), abs(dd[1]))
+                assert v[0] <= dd[0] + tol and v[1] >= dd[1] - tol, f"the output panel's {axis} axis {v} cuts {dd}"
             # The plane is a square around the wider axis of the data; the aspect lock then widens the view
             # along one axis to the widget's shape: the narrower view span is that square's side.
             span = max(dd[1] - dd[0] for dd in data)

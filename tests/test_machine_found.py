@@ -252,3 +252,21 @@ def test_an_edit_at_a_past_step_is_shown_at_once(qtbot, open_window):
         assert window.parameters()[0][0, 0] == 3.72
     assert window.snapshot().viewing is None and window.snapshot().params[0] == 3.72  # it branched there
     window.close()
+
+
+def test_a_backward_sub_step_ends_when_the_loss_changes(qtbot, open_window):
+    """Found by the machine: in the backward sub-step, choose L1: the edges went on showing the gradient of
+    the loss without the penalty, under the title "gradient ∂L/∂w (this mini-batch)"."""
+    window = open_window(trainer="sync")
+    view = window.network_view.viewport()
+    qtbot.keyClick(view, Qt.Key_B, Qt.ControlModifier)
+    qtbot.waitUntil(lambda: window.snapshot().next_batch is not None)
+    qtbot.keyClick(view, Qt.Key_S)
+    qtbot.keyClick(view, Qt.Key_S)
+    qtbot.waitUntil(lambda: window.inside.substeps.phase == "backward")
+    _choose(qtbot, window.controls.regularization, "l1")
+    qtbot.waitUntil(lambda: window.snapshot().spec.regularization == "l1")
+    window.flush()
+    assert window.inside.substeps.phase is None and window.network_view.caption() == ""
+    assert window.network_view.edge_mode() == "weight"
+    window.close()

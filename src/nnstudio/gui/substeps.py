@@ -35,6 +35,10 @@ EDGES = {  # what the Edges combo says the edges show in each phase
 }
 
 
+def _loss_of(spec) -> tuple:
+    return spec.resolved_loss, spec.l1, spec.l2
+
+
 class SubSteps:
     def __init__(self, inside):
         self.inside = inside
@@ -44,6 +48,7 @@ class SubSteps:
         self._awaiting_step: int | None = None
         self._params: np.ndarray | None = None  # the parameters the phase's picture was computed at
         self._data = None  # and the data its mini-batch indexes into
+        self._loss = None  # and the loss it differentiates
         self._edges = ""  # what the phase's edges show, in the Edges combo's words
         self.history: list[str] = []  # phases shown, in order (for tests and the status bar)
 
@@ -52,13 +57,16 @@ class SubSteps:
 
     def owns_picture(self) -> bool:
         """True while a phase's picture is on the canvas: the phase shown, or its update on the way. A phase
-        whose parameters or data changed under it ends here, so its picture never outlives them."""
+        whose parameters, data or loss (penalty included) changed under it ends here, so its picture never
+        outlives them."""
         if self._awaiting_step is not None:
             return True
         if self.phase is None:
             return False
-        same_data = self.inside.w.snapshot().data is self._data  # the mini-batch indexes into that data
-        if same_data and np.array_equal(self.inside.w.view_net.flat_parameters(), self._params):
+        snap = self.inside.w.snapshot()
+        same_data = snap.data is self._data  # the mini-batch indexes into that data
+        same_loss = _loss_of(snap.spec) == self._loss  # the gradient is of that loss, penalty included
+        if same_data and same_loss and np.array_equal(self.inside.w.view_net.flat_parameters(), self._params):
             return True
         self.reset()
         return False
@@ -108,6 +116,7 @@ class SubSteps:
         self.phase, self._edges = phase, edges
         self._params = self.inside.w.view_net.flat_parameters()
         self._data = self.inside.w.snapshot().data
+        self._loss = _loss_of(self.inside.w.snapshot().spec)
         self.history.append(phase)
         self.inside.view.set_caption(CAPTION[phase].format(**fmt))
         self.show_edge_entry()
