@@ -175,3 +175,21 @@ def test_a_click_inside_a_neurons_circle_selects_the_neuron(qtbot, open_window):
                     window.editor.cancel()
     assert tried >= 20
     window.close()
+
+
+def test_the_legend_explains_only_the_fills_that_show(qtbot, open_window):
+    """Neuron maps (on by default) cover every non-input neuron: its fill rows ("fill: tanh") explained
+    colours nobody could see, five rows deep; the inputs' row stays."""
+    from PySide6.QtCore import Qt
+
+    window = open_window(trainer="sync")
+    window.flush()
+    view = window.network_view
+    labels = [label for label, _, _ in view.legend_state().rows]
+    assert view.has_thumbnails()
+    assert "fill: inputs" in labels and "fill: tanh" not in labels and "fill: sigmoid" not in labels
+    qtbot.keyClick(view.viewport(), Qt.Key_T)  # maps off: every fill shows, every range is explained
+    window.flush()
+    labels = [label for label, _, _ in view.legend_state().rows]
+    assert not view.has_thumbnails() and {"fill: inputs", "fill: tanh", "fill: sigmoid"} <= set(labels)
+    window.close()

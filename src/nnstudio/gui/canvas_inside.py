@@ -30,6 +30,7 @@ class InsideMixin:
         self._fill_trackers: dict[str, palette.ScaleTracker] = {}
         self._thumb_rows: list = []
         self._value_rows: list = []
+        self._row_layers: dict[str, list[int]] = {}  # fill legend row → the neuron-layers it describes
         self._delta_rows: list = []
         self._values_label = "value"
         self._last_maps = None  # (maps, scale) as last given, to redraw them on a new input grid
@@ -106,6 +107,9 @@ class InsideMixin:
                 bounds[r.name] = r.bound if r.bound is not None else \
                     self._fill_trackers[r.name].update(palette.max_abs(group))
         parts, rows = [], {}
+        self._row_layers = {}
+        for k, r in enumerate(self._fill_ranges):
+            self._row_layers.setdefault(f"fill: {r.name}", []).append(k)
         for a, r in zip(arrays, self._fill_ranges):
             bound = bounds[r.name]
             if r.kind == "pixels":
@@ -185,6 +189,10 @@ class InsideMixin:
         self._neurons.set_thumbnails(images)
         self._update_legend_rows()
 
+    def has_thumbnails(self) -> bool:
+        """Whether every non-input neuron shows its map (set_thumbnails) over its fill."""
+        return self._last_maps is not None
+
     def neuron_fill(self, k: int, i: int) -> QColor:
         """The colour neuron (k, i) is filled with (its input square's colour on an input grid), dimming
         included; under a thumbnail this is the fill the thumbnail covers."""
@@ -195,7 +203,10 @@ class InsideMixin:
         return self._neurons.ring_color(self._layout.neuron_index(k, i))
 
     def _update_legend_rows(self) -> None:
-        self._legend.rows = self._value_rows + self._delta_rows + self._thumb_rows
+        fills = self._value_rows
+        if self._last_maps is not None:  # maps cover every non-input neuron: only the inputs' fills show
+            fills = [r for r in fills if 0 in self._row_layers.get(r.label, [0])]
+        self._legend.rows = fills + self._delta_rows + self._thumb_rows
         self.viewport().update()
 
     # ---- focus, forward mode, selection ----------------------------------------------------------
