@@ -386,3 +386,42 @@ def check_square_plane(window) -> None:
         (x0, x1), (y0, y1) = out.view_range()
         sx, sy = box.width() / (x1 - x0), box.height() / (y1 - y0)
         assert abs(sx - sy) <= 0.02 * max(sx, sy), f"the output plane is not square: {sx:.1f} vs {sy:.1f} px per unit"
+
+
+def check_maps(window) -> None:
+    """Each neuron map inside a circle is the engine's output of that neuron over the plane, in its layer's
+    range: the activation's own (ReLU from grey 0), a 0…1 output as the output panel's classes."""
+    from nnstudio.engine import feature_transform
+    from nnstudio.engine.activations import ACTIVATIONS
+    from nnstudio.engine.inspect import neuron_maps
+    from nnstudio.gui.inside import THUMB_SIZE
+
+    view = window.network_view
+    if not view.has_thumbnails() or window.inside.maps is None:
+        return
+    grid = window.output_view.plane_grid(THUMB_SIZE)
+    maps = neuron_maps(window.view_net, feature_transform(grid, window.snapshot().spec.features))
+    rows = {label: (low, high) for label, low, high in view.legend_state().rows}
+    names = window.view_net.activations
+    for k, (name, values) in enumerate(zip(names, maps), start=1):
+        key = f"maps: {name}"
+        assert key in rows, f"the legend has no row for layer {k}'s maps ({name}): {sorted(rows)}"
+        low, high = (float(t.replace("−", "-").replace("+", "")) for t in rows[key])
+        lo, hi = ACTIVATIONS[name].output_range
+        classes = lo >= 0 and hi == 1.0
+        same = np.concatenate([m for n, m in zip(names, maps) if n == name], axis=None)
+        if math.isfinite(max(abs(lo), abs(hi))):
+            assert high == max(abs(lo), abs(hi)), f"layer {k}'s maps end at {high:g}, {name} at {hi:g}"
+        else:
+            _covers(f"layer {k} ({name}) maps", high, float(np.max(np.abs(same))) if same.size else 0.0)
+        for i in range(values.shape[1]):
+            drawn = view.thumbnail_colors(k, i)
+            if drawn is None:
+                continue
+            drawn = drawn[::-1].reshape(-1)  # as computed: row 0 at the bottom
+            got = np.stack([(drawn >> s) & 0xFF for s in (16, 8, 0)], axis=1).astype(float)
+            v = values[:, i]
+            t = 2 * v - 1 if classes else (np.maximum(v, 0) if lo >= 0 else v) / high
+            want = np.array([ideal_rgb(float(x)) for x in np.nan_to_num(t)])
+            worst = float(np.abs(got - want).max())
+            assert worst <= 2.5, f"the map of neuron {i} of layer {k} ({name}) is off by {worst:.0f} in a channel"

@@ -10,6 +10,7 @@ import textwrap
 
 import numpy as np
 
+from invariants import ideal_rgb
 from nnstudio.engine import ParamRef
 from nnstudio.training.problem import ProblemSpec
 
@@ -192,4 +193,34 @@ def test_the_legend_explains_only_the_fills_that_show(qtbot, open_window):
     window.flush()
     labels = [label for label, _, _ in view.legend_state().rows]
     assert not view.has_thumbnails() and {"fill: inputs", "fill: tanh", "fill: sigmoid"} <= set(labels)
+    window.close()
+
+
+def test_neuron_maps_follow_each_activations_own_range(qtbot, open_window):
+    """Seen on spiral with ReLU: every map shared one ±20 scale, so the hidden units' maps were near white and
+    a ReLU's zero was drawn on a diverging scale; each layer now maps in its activation's range."""
+    from nnstudio.engine import feature_transform
+    from nnstudio.engine.inspect import neuron_maps
+    from nnstudio.gui.inside import THUMB_SIZE
+
+    window = open_window(ProblemSpec(dataset="spiral", activation="relu", hidden=(4, 4)), trainer="sync")
+    window.trainer.step(300)
+    qtbot.waitUntil(lambda: window.step_count() == 300)
+    window.flush()
+    view = window.network_view
+    grid = window.output_view.plane_grid(THUMB_SIZE)
+    maps = neuron_maps(window.view_net, feature_transform(grid, window.snapshot().spec.features))
+    rows = {label: (low, high) for label, low, high in view.legend_state().rows}
+    assert "maps: relu" in rows and "maps: sigmoid" in rows
+    relu_top = float(rows["maps: relu"][1])
+    for k in (1, 2):
+        values = maps[k - 1]  # (cells, n_k): the engine's outputs on the same grid
+        assert relu_top >= values.max() and relu_top <= 4 * max(values.max(), 0.025)
+        for i in range(values.shape[1]):
+            drawn = view.thumbnail_colors(k, i)[::-1].reshape(-1)  # back to grid order: row 0 at the bottom
+            v = values[:, i]
+            rgb = np.stack([(drawn >> s) & 0xFF for s in (16, 8, 0)], axis=1).astype(float)
+            want = np.array([ideal_rgb(x / relu_top) for x in v])
+            assert np.abs(rgb - want).max() <= 2.5, f"map of neuron {i} of layer {k}"
+            assert not np.any(rgb[:, 0] > rgb[:, 2] + 8), "a ReLU map is drawn orange"
     window.close()

@@ -270,3 +270,20 @@ def test_a_backward_sub_step_ends_when_the_loss_changes(qtbot, open_window):
     assert window.inside.substeps.phase is None and window.network_view.caption() == ""
     assert window.network_view.edge_mode() == "weight"
     window.close()
+
+
+def test_an_edit_followed_at_once_by_play_is_delivered_pinned():
+    """Found by the machine: commit an edit while training (pause while editing resumes at once): "play"
+    published the edit in an ordinary snapshot, which the next one replaced, so the typed value never showed."""
+    from nnstudio.training.problem import ProblemSpec
+    from nnstudio.training.trainer import Trainer
+
+    trainer = Trainer(ProblemSpec(), threaded=False)
+    trainer.take()
+    trainer.set_parameter(3, 5.0)
+    trainer.play()
+    trainer.process(chunks=3)  # the trainer drains both, then trains on
+    first = trainer.take()
+    assert first.pinned and first.params[3] == 5.0 and [e.new for e in first.edits] == [5.0]
+    later = trainer.take()
+    assert later is not None and later.step > first.step

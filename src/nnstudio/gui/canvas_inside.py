@@ -22,12 +22,41 @@ def _is_unit(a: np.ndarray) -> bool:
     return finite.size > 0 and float(finite.min()) >= 0.0 and float(finite.max()) <= 1.0
 
 
+def _ranged_colors(arrays, ranges, trackers, prefix: str, classes: bool = False):
+    """Packed colours of each layer's values under its FillRange, and one legend row per range name (layers
+    of one activation share a bound, so a colour means one value). With ``classes`` a 0…1 range is drawn as
+    the output panel draws class probabilities (0 orange, 1 blue)."""
+    bounds: dict[str, float] = {}
+    for r in ranges:
+        if r.name not in bounds:
+            group = [a for a, q in zip(arrays, ranges) if q.name == r.name]
+            bounds[r.name] = r.bound if r.bound is not None else trackers[r.name].update(palette.max_abs(group))
+    parts, rows = [], {}
+    for a, r in zip(arrays, ranges):
+        bound, label = bounds[r.name], f"{prefix}: {r.name}"
+        flat = a.ravel()
+        if r.kind == "pixels":
+            parts.append(palette.grey_argb32(flat, bound))
+            rows.setdefault(r.name, grey_row(label, bound))
+        elif r.kind == "positive" and classes and bound == 1.0:
+            parts.append(palette.colors_argb32(2.0 * flat - 1.0, 1.0))
+            rows.setdefault(r.name, unit_row(label))
+        elif r.kind == "positive":
+            parts.append(palette.colors_argb32(np.maximum(np.nan_to_num(flat, nan=0.0), 0.0), bound))
+            rows.setdefault(r.name, positive_row(label, bound))
+        else:
+            parts.append(palette.colors_argb32(flat, bound))
+            rows.setdefault(r.name, diverging_row(label, bound))
+    return parts, list(rows.values())
+
+
 class InsideMixin:
     def _reset_inside(self) -> None:
         """A new structure: every per-neuron encoding is shaped for the old one, so all are switched off."""
         self._neuron_values = self._deltas = None
         self._fill_ranges: list[FillRange] | None = None  # shaped for a structure: set again after a new one
         self._fill_trackers: dict[str, palette.ScaleTracker] = {}
+        self._map_trackers: dict[str, palette.ScaleTracker] = {}
         self._thumb_rows: list = []
         self._value_rows: list = []
         self._row_layers: dict[str, list[int]] = {}  # fill legend row → the neuron-layers it describes
@@ -69,6 +98,7 @@ class InsideMixin:
                 raise ValueError(f"{len(ranges)} fill ranges for {len(self._layout.sizes)} neuron-layers")
         self._fill_ranges = ranges
         self._fill_trackers = {r.name: palette.ScaleTracker() for r in ranges or ()}
+        self._map_trackers = {r.name: palette.ScaleTracker() for r in ranges or ()}
         if self._neuron_values is not None:
             self.set_neuron_values(self._neuron_values, label=self._values_label)
 
@@ -98,30 +128,11 @@ class InsideMixin:
         self._update_legend_rows()
 
     def _ranged_fills(self, arrays: list[np.ndarray]):
-        # Layers of one activation share one bound and one legend row, so a colour means one value.
-        names = [r.name for r in self._fill_ranges]
-        bounds: dict[str, float] = {}
-        for r in self._fill_ranges:
-            if r.name not in bounds:
-                group = [a for a, n in zip(arrays, names) if n == r.name]
-                bounds[r.name] = r.bound if r.bound is not None else \
-                    self._fill_trackers[r.name].update(palette.max_abs(group))
-        parts, rows = [], {}
         self._row_layers = {}
         for k, r in enumerate(self._fill_ranges):
             self._row_layers.setdefault(f"fill: {r.name}", []).append(k)
-        for a, r in zip(arrays, self._fill_ranges):
-            bound = bounds[r.name]
-            if r.kind == "pixels":
-                parts.append(palette.grey_argb32(a, bound))
-                rows.setdefault(r.name, grey_row(f"fill: {r.name}", bound))
-            elif r.kind == "positive":
-                parts.append(palette.colors_argb32(np.maximum(np.nan_to_num(a, nan=0.0), 0.0), bound))
-                rows.setdefault(r.name, positive_row(f"fill: {r.name}", bound))
-            else:
-                parts.append(palette.colors_argb32(a, bound))
-                rows.setdefault(r.name, diverging_row(f"fill: {r.name}", bound))
-        return np.concatenate(parts), list(rows.values())
+        parts, rows = _ranged_colors(arrays, self._fill_ranges, self._fill_trackers, "fill")
+        return np.concatenate(parts), rows
 
     def _uniform_fills(self, arrays: list[np.ndarray], scale: float | None, label: str):
         lo = self._layout
@@ -170,6 +181,9 @@ class InsideMixin:
             return
         arrays = self._layer_arrays(maps, 1, "thumbnail maps", images=True)
         self._last_maps = (arrays, scale)
+        if self._fill_ranges is not None and scale is None:
+            self._ranged_thumbnails(arrays)
+            return
         unit = [scale is None and _is_unit(a) for a in arrays]
         others = [a for a, u in zip(arrays, unit) if not u]
         if scale is not None:
@@ -188,6 +202,25 @@ class InsideMixin:
         self._thumb_rows = rows
         self._neurons.set_thumbnails(images)
         self._update_legend_rows()
+
+    def _ranged_thumbnails(self, arrays: list[np.ndarray]) -> None:
+        """Each layer's maps in its activation's own range, as the fills; a 0…1 output (sigmoid, softmax)
+        as the output panel draws it: 0 orange (class 0), ½ grey, 1 blue (class 1)."""
+        ranges = self._fill_ranges[1:]
+        parts, rows = _ranged_colors(arrays, ranges, self._map_trackers, "maps", classes=True)
+        images, offsets = {}, self._layout.neuron_offsets
+        for k, (a, argb) in enumerate(zip(arrays, parts), start=1):
+            n, h, w = a.shape
+            argb = argb.reshape(n, h, w)[:, ::-1, :]
+            for i in range(n):
+                images[int(offsets[k]) + i] = argb[i]
+        self._thumb_rows = rows
+        self._neurons.set_thumbnails(images)
+        self._update_legend_rows()
+
+    def thumbnail_colors(self, k: int, i: int) -> np.ndarray | None:
+        """The packed 0xFFRRGGBB colours of neuron (k, i)'s map as drawn (row 0 at the top), or None."""
+        return self._neurons.thumbnail(self._layout.neuron_index(k, i))
 
     def has_thumbnails(self) -> bool:
         """Whether every non-input neuron shows its map (set_thumbnails) over its fill."""

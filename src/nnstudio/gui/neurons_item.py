@@ -133,6 +133,10 @@ class NeuronsItem(QGraphicsItem):
         c = palette.argb32_to_qcolor(self._rings[index])
         return palette.dim(c) if self._dim[index] else c
 
+    def thumbnail(self, index: int) -> np.ndarray | None:
+        image = self._thumbs.get(index)
+        return None if image is None else image.copy()
+
     def has_thumbnail(self, index: int) -> bool:
         return index in self._thumbs
 

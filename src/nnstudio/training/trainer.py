@@ -323,6 +323,9 @@ class Trainer(RewindMixin, TrainerCommands):
         return self._guard
 
     def _publish(self, pinned: bool = False, history: dict | None = None, export: dict | None = None) -> None:
+        # A snapshot that carries an edit is the one that shows it: it is never merged into a later one,
+        # whichever command publishes it (an edit and Play arrive together when the editor closes).
+        pinned = pinned or bool(self._pending_edits)
         loop = self.loop
         all_losses = loop.losses.array()
         viewing = self._viewing
