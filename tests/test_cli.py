@@ -76,3 +76,31 @@ def test_a_users_script_without_a_main_guard_still_trains(tmp_path):
     assert out.returncode == 0, out.stderr
     assert "steps 25" in out.stdout
     assert "RuntimeError" not in out.stderr
+
+
+def test_dataset_argument_sets_what_choosing_it_in_the_panel_sets():
+    """`--dataset digits` built pixels data with x1, x2 features and failed; `--dataset line` kept
+    playground's 0.03, which blows up on its prices."""
+    import argparse
+
+    from nnstudio.gui.app import spec_from_args
+    from nnstudio.training.problem import PIXELS, default_learning_rate, make_data
+
+    def spec(name):
+        return spec_from_args(argparse.Namespace(dataset=name, layers=None, activation=None, seed=None))
+
+    digits = spec("digits")
+    assert digits.features == PIXELS and make_data(digits).F_train.shape[1] == 64
+    assert spec("line").learning_rate == default_learning_rate("line") == 0.003
+    assert spec("xor").learning_rate == default_learning_rate("xor")
+
+
+def test_features_that_do_not_fit_the_data_are_refused_by_validate():
+    from nnstudio.training.problem import PIXELS, ProblemSpec
+
+    with pytest.raises(ValueError, match="pixels"):
+        ProblemSpec(dataset="digits").validate()
+    with pytest.raises(ValueError, match="pixels"):
+        ProblemSpec(dataset="circle", features=PIXELS).validate()
+    with pytest.raises(ValueError, match="x2"):
+        ProblemSpec(dataset="line", features=("x1", "x2")).validate()

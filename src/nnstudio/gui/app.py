@@ -56,14 +56,18 @@ def parse_args(argv):
 
 
 def spec_from_args(args):
-    from ..training.problem import ProblemSpec
+    """The spec the command line asks for: a dataset gets what choosing it in the side panel gives it."""
+    from ..training.problem import ProblemSpec, default_learning_rate, digits_preset
 
     spec = ProblemSpec()
     changes = {}
-    if args.dataset:
+    if args.dataset == "digits":
+        spec = digits_preset(spec)
+    elif args.dataset:
         from ..engine.datasets import input_dim
 
         changes["dataset"] = args.dataset
+        changes["learning_rate"] = default_learning_rate(args.dataset)
         if input_dim(args.dataset) == 1:
             changes["features"] = ("x1",)
     if args.layers is not None:

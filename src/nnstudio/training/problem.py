@@ -235,6 +235,7 @@ class ProblemSpec:
         Network(self.sizes, self.activation, self.resolved_output_activation, init=self.init).loss_function(
             self.resolved_loss
         )
+        features_of(np.zeros((1, self.input_dim)), self.features)  # features that cannot be made from this data
         if self.resolved_loss in ("binary_crossentropy", "categorical_crossentropy") and not self.classification:
             raise ValueError(f"{self.resolved_loss} needs classification data (class labels); "
                              f"{self.dataset} is regression: use mse")
