@@ -160,7 +160,14 @@ class WindowMachine(RuleBasedStateMachine):
     @rule(which=st.sampled_from(("train", "train", "test")), u=unit)
     @recorded
     def click_data_point(self, which, u):
+        """Choose a sample by its point; in a sub-step the phase's picture stays (it is of its mini-batch)."""
+        w = self.w
+        phase, caption, edges = w.inside.substeps.phase, w.network_view.caption(), w.network_view.edge_mode()
         self._do("click_point", which=which, u=u)
+        if phase is not None:
+            assert w.inside.substeps.phase == phase, f"choosing a sample ended the {phase} sub-step"
+            assert w.network_view.caption() == caption and w.network_view.edge_mode() == edges, (
+                f"choosing a sample changed the {phase} sub-step's picture")
 
     @rule(cls=st.sampled_from((0, 1)), u=unit, v=unit)
     @recorded
