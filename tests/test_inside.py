@@ -5,16 +5,10 @@ import pytest
 from PySide6.QtCore import QPointF, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
-from nnstudio.engine import Network, ParamRef
+from nnstudio.engine import ParamRef
 from nnstudio.gui.math_card import fmt
 from nnstudio.training.problem import ProblemSpec, digits_preset
-
-
-def engine_net(window):
-    spec = window.snapshot().spec
-    net = Network(spec.sizes, spec.activation, spec.resolved_output_activation)
-    net.set_weights(window.parameters())
-    return net
+from oracles import engine_net
 
 
 def step_key(qtbot, window):

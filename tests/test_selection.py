@@ -9,17 +9,10 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from nnstudio.engine import Network
 from nnstudio.gui.math_card import fmt
 from nnstudio.training.problem import ProblemSpec, digits_preset
+from oracles import engine_net
 from sample_clicks import click_point, drawn_points, lonely_point, press, to_viewport
-
-
-def engine_net(window):
-    spec = window.snapshot().spec
-    net = Network(spec.sizes, spec.activation, spec.resolved_output_activation)
-    net.set_weights(window.parameters())
-    return net
 
 
 def click_neuron(qtbot, window, k, i):

@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from nnstudio.gui.actions import DEFAULT_SPEED, SPEEDS
 from nnstudio.training.problem import ProblemSpec
 from nnstudio.training.trainer import Trainer
+from oracles import wait_for
 
 
 def latest(trainer, seen):
@@ -19,14 +20,6 @@ def latest(trainer, seen):
         seen.append(snap.step)
     return seen
 
-
-def wait_for(predicate, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.005)
-    return False
 
 
 def test_five_steps_a_second_in_the_trainer_thread():

@@ -9,15 +9,9 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from nnstudio.engine import Network, ParamRef
+from nnstudio.engine import ParamRef
+from oracles import engine_net
 from sample_clicks import click_point, lonely_point, press
-
-
-def engine_net(window):
-    spec = window.snapshot().spec
-    net = Network(spec.sizes, spec.activation, spec.resolved_output_activation)
-    net.set_weights(window.parameters())
-    return net
 
 
 def step_key(qtbot, window):

@@ -8,6 +8,7 @@ import pytest
 from nnstudio.training.problem import ProblemSpec
 from nnstudio.training.snapshot import Mailbox
 from nnstudio.training.trainer import Trainer
+from oracles import wait_for
 
 
 def drain(trainer):
@@ -16,14 +17,6 @@ def drain(trainer):
         snaps.append(s)
     return snaps
 
-
-def wait_for(predicate, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.005)
-    return False
 
 
 @pytest.fixture
