@@ -22,18 +22,28 @@ def _is_unit(a: np.ndarray) -> bool:
     return finite.size > 0 and float(finite.min()) >= 0.0 and float(finite.max()) <= 1.0
 
 
+LAYER_MAX = "layer max"  # a legend end that differs per layer (neuron maps of an unbounded activation)
+
+
 def _ranged_colors(arrays, ranges, trackers, prefix: str, classes: bool = False):
-    """Packed colours of each layer's values under its FillRange, and one legend row per range name (layers
-    of one activation share a bound, so a colour means one value). With ``classes`` a 0…1 range is drawn as
-    the output panel draws class probabilities (0 orange, 1 blue)."""
-    bounds: dict[str, float] = {}
-    for r in ranges:
-        if r.name not in bounds:
-            group = [a for a, q in zip(arrays, ranges) if q.name == r.name]
-            bounds[r.name] = r.bound if r.bound is not None else trackers[r.name].update(palette.max_abs(group))
+    """Packed colours of each layer's values under its FillRange, and one legend row per range name. For
+    fills, layers of one activation share a bound, so a colour means one value. For maps (``classes``) an
+    unbounded activation's layers each span their own values (one ReLU layer's large outputs would wash out
+    every other layer's maps), and a 0…1 range is drawn as the output panel draws class probabilities
+    (0 orange, 1 blue)."""
+    bounds: dict = {}
+    for k, r in enumerate(ranges):
+        key = (r.name, k) if classes and r.bound is None else r.name
+        if key not in bounds:
+            group = [a for j, (a, q) in enumerate(zip(arrays, ranges)) if (q.name, j) == key or q.name == key]
+            if r.bound is not None:
+                bounds[key] = r.bound
+            else:
+                bounds[key] = trackers.setdefault(key, palette.ScaleTracker()).update(palette.max_abs(group))
     parts, rows = [], {}
-    for a, r in zip(arrays, ranges):
-        bound, label = bounds[r.name], f"{prefix}: {r.name}"
+    for k, (a, r) in enumerate(zip(arrays, ranges)):
+        per_layer = classes and r.bound is None
+        bound, label = bounds[(r.name, k) if per_layer else r.name], f"{prefix}: {r.name}"
         flat = a.ravel()
         if r.kind == "pixels":
             parts.append(palette.grey_argb32(flat, bound))
@@ -43,11 +53,16 @@ def _ranged_colors(arrays, ranges, trackers, prefix: str, classes: bool = False)
             rows.setdefault(r.name, unit_row(label))
         elif r.kind == "positive":
             parts.append(palette.colors_argb32(np.maximum(np.nan_to_num(flat, nan=0.0), 0.0), bound))
-            rows.setdefault(r.name, positive_row(label, bound))
+            row = positive_row(label, bound)
+            rows.setdefault(r.name, row._replace(high=LAYER_MAX) if per_layer else row)
         else:
             parts.append(palette.colors_argb32(flat, bound))
-            rows.setdefault(r.name, diverging_row(label, bound))
+            row = diverging_row(label, bound)
+            rows.setdefault(r.name, row._replace(low="−" + LAYER_MAX, high="+" + LAYER_MAX) if per_layer else row)
     return parts, list(rows.values())
+
+
+
 
 
 class InsideMixin:
@@ -56,7 +71,7 @@ class InsideMixin:
         self._neuron_values = self._deltas = None
         self._fill_ranges: list[FillRange] | None = None  # shaped for a structure: set again after a new one
         self._fill_trackers: dict[str, palette.ScaleTracker] = {}
-        self._map_trackers: dict[str, palette.ScaleTracker] = {}
+        self._map_trackers: dict = {}
         self._thumb_rows: list = []
         self._value_rows: list = []
         self._row_layers: dict[str, list[int]] = {}  # fill legend row → the neuron-layers it describes
@@ -98,7 +113,7 @@ class InsideMixin:
                 raise ValueError(f"{len(ranges)} fill ranges for {len(self._layout.sizes)} neuron-layers")
         self._fill_ranges = ranges
         self._fill_trackers = {r.name: palette.ScaleTracker() for r in ranges or ()}
-        self._map_trackers = {r.name: palette.ScaleTracker() for r in ranges or ()}
+        self._map_trackers: dict = {}  # filled per layer as maps arrive
         if self._neuron_values is not None:
             self.set_neuron_values(self._neuron_values, label=self._values_label)
 
@@ -208,6 +223,8 @@ class InsideMixin:
         as the output panel draws it: 0 orange (class 0), ½ grey, 1 blue (class 1)."""
         ranges = self._fill_ranges[1:]
         parts, rows = _ranged_colors(arrays, ranges, self._map_trackers, "maps", classes=True)
+        self._map_bounds = [r.bound if r.bound is not None else self._map_trackers[(r.name, k)].scale
+                            for k, r in enumerate(ranges)]
         images, offsets = {}, self._layout.neuron_offsets
         for k, (a, argb) in enumerate(zip(arrays, parts), start=1):
             n, h, w = a.shape
@@ -217,6 +234,12 @@ class InsideMixin:
         self._thumb_rows = rows
         self._neurons.set_thumbnails(images)
         self._update_legend_rows()
+
+    def thumbnail_bound(self, k: int) -> float | None:
+        """The end of neuron-layer k's map colour scale (its activation's bound, or its own values' for an
+        unbounded one), or None without ranged maps."""
+        bounds = getattr(self, "_map_bounds", None)
+        return None if bounds is None or not 1 <= k <= len(bounds) else float(bounds[k - 1])
 
     def thumbnail_colors(self, k: int, i: int) -> np.ndarray | None:
         """The packed 0xFFRRGGBB colours of neuron (k, i)'s map as drawn (row 0 at the top), or None."""
