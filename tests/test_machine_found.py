@@ -287,3 +287,17 @@ def test_an_edit_followed_at_once_by_play_is_delivered_pinned():
     assert first.pinned and first.params[3] == 5.0 and [e.new for e in first.edits] == [5.0]
     later = trainer.take()
     assert later is not None and later.step > first.step
+
+
+def test_another_dataset_after_added_points_is_framed_on_its_own(qtbot, window):
+    """Found by the machine: Ctrl+click a point, then choose another dataset: the plane kept for the added
+    points framed the new data too (moons, within −1…2, drawn on circle's ±6)."""
+    _click_plane(qtbot, window, -4.0, 0.5, 0)
+    qtbot.waitUntil(lambda: window.snapshot().spec.dataset == "custom")
+    _choose(qtbot, window.controls.dataset, "moons")
+    qtbot.waitUntil(lambda: window.snapshot().spec.dataset == "moons")
+    window.flush()
+    from invariants import check_axes
+
+    check_axes(window)
+    assert window.output_view.kept_plane() is None

@@ -91,4 +91,7 @@ def test_random_action_sequences_keep_every_invariant(screen, trainer, tmp_path)
         pytest.fail(f"the window crashed (signal {-done.returncode}) with seed {seed} on a {screen} screen; "
                     f"the shortest crashing sequence found ({len(shrunk)} actions):\n{steps_text}\n"
                     f"{done.stderr[-3000:]}")
-    assert done.returncode == 0, f"seed {seed}, screen {screen}:\n{done.stdout[-12000:]}\n{done.stderr[-4000:]}"
+    # The replayable JSON of the shortest failing sequence comes first, whole: the tail below may cut it.
+    replay = next((line for line in done.stdout.splitlines() if "pass it to --replay" in line), "")
+    assert done.returncode == 0, (f"seed {seed}, screen {screen}, {trainer} trainer:\n{replay}\n"
+                                  f"{done.stdout[-12000:]}\n{done.stderr[-4000:]}")

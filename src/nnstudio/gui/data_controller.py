@@ -64,7 +64,6 @@ class DataController(QObject):
         self._viewport = plot.viewport()
         self._viewport.installEventFilter(self)
         self._swallow_release = False
-        w.snapshotApplied.connect(self._snapshot_applied)
 
     # ---- importing ------------------------------------------------------------------------------
     def import_data_dialog(self) -> None:
@@ -221,7 +220,9 @@ class DataController(QObject):
         self.w.output_view.keep_plane(None)
         self.actionClearPoints.setEnabled(False)
 
-    def _snapshot_applied(self, snap) -> None:
+    def before_apply(self, snap) -> None:
+        """Called by the window before it shows ``snap``, so that data changed elsewhere is framed on its own,
+        not on the plane kept for the points (which goes with them)."""
         if self._drawn is not None and snap.spec.data_config() != self._drawn_on:
             self._forget_points()  # another dataset was chosen before both classes were drawn
             return

@@ -261,6 +261,7 @@ class MainWindow(ProjectStateMixin, QMainWindow):
 
     def _apply(self, snap):
         self.timeline.before_apply(snap)
+        self.data_tools.before_apply(snap)
         if getattr(snap, "export", None) is not None:
             self._export = snap
         # Published before the trainer saw the latest edit: its parameters are older than those on show.
