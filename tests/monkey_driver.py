@@ -221,6 +221,18 @@ class Harness:
         # a user can never click one that is only waiting to be deleted.
         QCoreApplication.sendPostedEvents(None, QEvent.DeferredDelete)
 
+    def _injected_fault(self, action: str) -> None:
+        """NNSTUDIO_MONKEY_FAULT="A,B" segfaults this process when action B runs after an action A in the same
+        sequence: how tests/test_monkey.py proves that a crash is caught, reported and shrunk to those two."""
+        fault = os.environ.get("NNSTUDIO_MONKEY_FAULT")
+        if not fault:
+            return
+        first, then = fault.split(",")
+        if action == then and any(a["action"] == first for a in self.sequence[:-1]):
+            import ctypes
+
+            ctypes.string_at(0)  # a real segfault (SIGSEGV), as a crash in Qt's C++ would be
+
     def _write(self, record: dict) -> None:
         if self.log is not None:
             self.log.write(json.dumps(record) + "\n")
@@ -231,6 +243,7 @@ class Harness:
         """Log, perform and settle one action; returns a short description of what was actually done."""
         self._write({"example": self.example, "action": action, "args": args})
         self.sequence.append({"action": action, "args": args})
+        self._injected_fault(action)
         done = ACTIONS[action](self, **args)
         self.settle()
         return done or action

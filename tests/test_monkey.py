@@ -71,6 +71,34 @@ def _last_sequence(log: Path) -> list[dict]:
     return [r for r in records if r["example"] == last and "action" in r]
 
 
+def test_shrinking_keeps_only_what_the_crash_needs(monkeypatch, tmp_path):
+    """The delta debugging alone: a crash that needs actions 3 and 7 of 12 is shrunk to exactly those."""
+    import test_monkey
+
+    actions = [{"action": "wait", "args": {"ms": k}} for k in range(12)]
+    monkeypatch.setattr(test_monkey, "_replay_crashes",
+                        lambda acts, *rest: {3, 7} <= {a["args"]["ms"] for a in acts})
+    assert [a["args"]["ms"] for a in shrink_crash(actions, "1280x720", "sync", tmp_path)] == [3, 7]
+
+
+def test_a_segfault_is_caught_reported_and_shrunk(tmp_path):
+    """A real SIGSEGV inside the runner (injected: when a 'menu' action follows a 'wait') ends only the
+    subprocess; its logged sequence is replayed in parts down to the two actions that crash."""
+    env = _env(tmp_path)
+    env["NNSTUDIO_MONKEY_FAULT"] = "wait,menu"
+    log = tmp_path / "actions.jsonl"
+    done = subprocess.run([sys.executable, str(RUNNER), "--seed", "1", "--examples", "30", "--steps", "30",
+                           "--screen", "1280x720", "--log", str(log)], capture_output=True, text=True, timeout=600,
+                          env=env)
+    assert done.returncode == -11, done.stdout[-2000:]
+    os.environ["NNSTUDIO_MONKEY_FAULT"] = "wait,menu"  # the replays inherit it, as they would a real crash
+    try:
+        shrunk = shrink_crash(_last_sequence(log), "1280x720", "sync", tmp_path)
+    finally:
+        del os.environ["NNSTUDIO_MONKEY_FAULT"]
+    assert [a["action"] for a in shrunk] == ["wait", "menu"]
+
+
 @pytest.mark.parametrize(("screen", "trainer"), RUNS)
 def test_random_action_sequences_keep_every_invariant(screen, trainer, tmp_path):
     examples = int(os.environ.get("NNSTUDIO_MONKEY_EXAMPLES", "120"))
