@@ -14,6 +14,7 @@ import argparse
 import collections
 import json
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -35,6 +36,8 @@ def main(argv=None) -> int:
     p.add_argument("--shrink-seconds", type=float, default=120.0,
                    help="after the first failure, stop shrinking after this long and report the shortest seen")
     args = p.parse_args(argv)
+    # A crash is reported by the exit status and faulthandler's traceback; a core file would only fill the disk.
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     width, height = (int(v) for v in args.screen.lower().split("x"))
 
     from monkey_driver import screen_config
