@@ -491,7 +491,7 @@ def act_type(h: Harness, kind: str, u: float, finish: str) -> str:
     if not ed.is_open():
         return "the editor is closed"
     ed.selectAll()
-    text, _ = edit_text(kind, u, h.window.value(ed.current_ref()))
+    text, _ = edit_text(kind, u, ed.base_value())
     if text:
         QTest.keyClicks(ed, text)
     else:

@@ -90,6 +90,11 @@ class ValueEditor(QLineEdit):
     def current_ref(self) -> ParamRef | None:
         return self._ref
 
+    def base_value(self) -> float:
+        """The value the editor opened with: what ``*2``, ``/2``, ``+=`` and ``-=`` change (training may have
+        moved the parameter a step further before the pause landed)."""
+        return self._value
+
     def open(self, ref: ParamRef, value: float, pos: QPoint) -> None:
         """Show the editor at ``pos`` (parent coordinates) with ``value`` selected, and give it keyboard focus."""
         if self._ref is not None:
