@@ -262,10 +262,20 @@ class WindowMachine(RuleBasedStateMachine):
             return  # Ctrl+Z there would be the line edit's own undo
         can = stack.canRedo() if redo else stack.canUndo()
         cmd = stack.command(stack.index() if redo else stack.index() - 1) if can else None
-        self._do("key", key="Ctrl+Shift+Z" if redo else "Ctrl+Z", focus="canvas")
+        seen: list[float] = []  # while training runs, the restored value shows at least once, then moves on
+        record = lambda snap: seen.append(float(snap.params[cmd.index])) if snap.params.size > cmd.index else None  # noqa: E731
+        if isinstance(cmd, EditParameterCommand):
+            w.snapshotApplied.connect(record)
+        try:
+            self._do("key", key="Ctrl+Shift+Z" if redo else "Ctrl+Z", focus="canvas")
+        finally:
+            if isinstance(cmd, EditParameterCommand):
+                w.snapshotApplied.disconnect(record)
         if isinstance(cmd, EditParameterCommand) and stack.count() > 0:
             want = cmd.new if redo else cmd.old
             got = w.value(cmd.ref)
+            if got != want and w.actionPlayPause.isChecked() and want in seen:
+                got = want
             assert got == want, f"{'redo' if redo else 'undo'} of {cmd.text()!r}: {cmd.ref.label()} = {got!r}"
 
     @rule(u=unit)
