@@ -112,7 +112,8 @@ class InteropController(QObject):
             self.w.load_spec(spec.replace(hidden=tuple(sizes[1:-1])))
         flat = np.concatenate([np.vstack([W, b[None, :]]).ravel() for W, b in zip(weights[0::2], weights[1::2])])
         old = np.array(self.w.snapshot().params)
-        command = SetParametersCommand(self.w.apply_all_parameters, old, flat, f"import {Path(path).name}")
+        command = SetParametersCommand(self.w.apply_all_parameters, old, flat, f"import {Path(path).name}",
+                                       self.w.snapshot().generation)
         self.w.undo_stack.push(command)
         self.w.statusBar().showMessage(f"Imported the weights of {Path(path).name} (Ctrl+Z undoes it)", 5000)
         return True

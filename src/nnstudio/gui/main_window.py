@@ -65,6 +65,7 @@ class MainWindow(ProjectStateMixin, QMainWindow):
         self._data = None
         self._view_net = None
         self._edit_old = 0.0
+        self._edit_generation = None
         self._params_sent_at = 0  # TrainerCommands.sent after the last parameters the window sent
         self._preview_base: np.ndarray | None = None  # parameters before an uncommitted nudge preview
         self._resume_after_edit = False
@@ -168,7 +169,7 @@ class MainWindow(ProjectStateMixin, QMainWindow):
         old = self.value(ref)
         if value != old:  # no change, no history entry (and no marker on the loss plot)
             self.undo_stack.push(EditParameterCommand(self._apply_parameter, ref, self.parameter_index(ref), old,
-                                                      value))
+                                                      value, self._generation))
 
     def set_health_summary(self, groups) -> None:
         """The status bar's health from the Health panel's rows (``health_panel.group_alerts``, most serious
@@ -267,11 +268,15 @@ class MainWindow(ProjectStateMixin, QMainWindow):
         # Published before the trainer saw the latest edit: its parameters are older than those on show.
         stale_params = (snap.applied < self._params_sent_at and snap.generation == self._generation
                         and snap.spec.network_config() == self._view_spec_config)
+        editor_closed = False
         if snap.generation != self._generation or snap.spec.network_config() != self._view_spec_config:
+            editor_closed = self._close_editor_on_new_network()
             self._new_structure(snap)
         elif snap.data is not self._data:
             self._new_data(snap)
         message = snap.message
+        if editor_closed:
+            message = f"{message or ''} The value editor closed without an edit: its network was replaced."
         if snap.generation != self._generation:
             self.loss_plot.clear()
             if self.undo_stack.count():  # indices of an older network would edit the wrong parameters
@@ -352,6 +357,7 @@ class MainWindow(ProjectStateMixin, QMainWindow):
             self._resume_after_edit = True
             self.trainer.pause()
         self._edit_old = self.value(ref)
+        self._edit_generation = self._generation
         self.network_view.set_highlight(ref)
         at = self.network_view.mouse_target().mapTo(self, pos)
         self.editor.open(ref, self._edit_old, at + QPoint(-12, -self.editor.height() // 2))
@@ -360,11 +366,25 @@ class MainWindow(ProjectStateMixin, QMainWindow):
         if value == self._edit_old:  # Enter on the untouched value, or nudged back: nothing to record
             self._end_edit()  # drops a nudge preview
             return
+        if self._edit_generation != self._generation:  # the editor outlived its network: never edit another
+            self._end_edit()
+            return
         if self._preview_base is not None:
             self._params, self._preview_base = self._preview_base, None
         index = ref.flat_index(self._view_net)
-        self.undo_stack.push(EditParameterCommand(self._apply_parameter, ref, index, self._edit_old, value))
+        self.undo_stack.push(EditParameterCommand(self._apply_parameter, ref, index, self._edit_old, value,
+                                                  self._generation))
         self._end_edit()
+
+    def _close_editor_on_new_network(self) -> bool:
+        """An open editor (and its nudge preview) edits a parameter of the network about to go: close it
+        without a commit, before anything of the new network is shown. True if it was open."""
+        if not self.editor.is_open():
+            return False
+        self._preview_base = None  # the old network's parameters
+        self._resume_after_edit = False  # the new network is not the run that was paused
+        self.editor.cancel()
+        return True
 
     def _preview_edit(self, ref: ParamRef, value: float):
         if self._preview_base is None:
@@ -382,17 +402,31 @@ class MainWindow(ProjectStateMixin, QMainWindow):
             self._resume_after_edit = False
             self.trainer.play()
 
-    def apply_all_parameters(self, flat) -> None:
+    def _on_shown_network(self, generation: int | None, size: int | None = None, index: int | None = None) -> bool:
+        """Whether a change made for network ``generation`` (of ``size`` parameters, at ``index``) fits the one
+        shown; if not, says so. Checked before anything moves: undo and redo are called from C++."""
+        fits = (generation is None or generation == self._generation) and (
+            size is None or size == self._params.size) and (index is None or 0 <= index < self._params.size)
+        if not fits:
+            self.statusBar().showMessage("Not applied: that change belongs to a network that has since been "
+                                         "replaced.", 8000)
+        return fits
+
+    def apply_all_parameters(self, flat, generation: int | None = None) -> None:
         """Every parameter at once (an import and its undo): the trainer sets them; the canvas shows them now."""
+        if not self._on_shown_network(generation, np.size(flat)):
+            return
         self.trainer.set_params(flat)
         self._params_sent_at = self.trainer.sent
         params = np.array(flat, dtype=np.float64)
         params.setflags(write=False)
         self._show_params(params)
 
-    def _apply_parameter(self, index: int, value: float):
+    def _apply_parameter(self, index: int, value: float, generation: int):
         """What an edit and its undo do: the trainer sets it between two steps; the canvas shows it at once."""
-        self.trainer.set_parameter(index, value)
+        if not self._on_shown_network(generation, index=index):
+            return
+        self.trainer.set_parameter(index, value, generation)
         self._params_sent_at = self.trainer.sent
         params = self._params.copy()
         params[index] = value

@@ -38,8 +38,10 @@ class TrainerCommands:
     def reset(self, seed: int | None = None):
         self._send("reset", seed)
 
-    def set_parameter(self, index: int, value: float):
-        self._send("set_parameter", int(index), float(value))
+    def set_parameter(self, index: int, value: float, generation: int | None = None):
+        """One weight or bias; with ``generation``, only if the network is still that one (an edit made before
+        a structural change reached the trainer must not land on the new network)."""
+        self._send("set_parameter", int(index), float(value), None if generation is None else int(generation))
 
     def set_spec(self, spec: ProblemSpec):
         """Apply a changed setup: hyper-parameters in place, data anew, a new network only if its shape changed."""

@@ -167,8 +167,12 @@ class Trainer(RewindMixin, TrainerCommands):
             self._train_chunk(loop.steps_to_epoch_end())
             self._publish()
         elif name == "set_parameter":
-            index, value = args
-            if math.isfinite(value):
+            index, value, generation = args
+            if generation not in (None, self._generation) or not 0 <= index < self.network.n_params:
+                self._pending_message = ("Not applied: the edit was made on a network that has since been "
+                                         "replaced.")
+                self._publish()
+            elif math.isfinite(value):
                 if self._viewing is not None:
                     self._resume(self._viewing)  # an edit at a past step branches from there
                 old = self.network.set_parameter(index, value)
