@@ -109,7 +109,15 @@ class InteropController(QObject):
                     "The network is rebuilt with the file's weights.") == QMessageBox.Yes
             if not adopt:
                 return False
-            self.w.load_spec(spec.replace(hidden=tuple(sizes[1:-1])))
+            adopted = spec.replace(hidden=tuple(sizes[1:-1]))
+            try:
+                adopted.validate()  # the panel's bounds: a network it could not build is not built from a file
+            except ValueError as exc:
+                QMessageBox.warning(self.w, "Cannot import weights",
+                                    f"{Path(path).name}: the file's network ({' → '.join(map(str, sizes))}) "
+                                    f"cannot be built here: {exc}.")
+                return False
+            self.w.load_spec(adopted)
         flat = np.concatenate([np.vstack([W, b[None, :]]).ravel() for W, b in zip(weights[0::2], weights[1::2])])
         old = np.array(self.w.snapshot().params)
         command = SetParametersCommand(self.w.apply_all_parameters, old, flat, f"import {Path(path).name}",

@@ -78,7 +78,8 @@ def open_archive(fp, what: str, *, max_members: int, max_total: int) -> zipfile.
                 raise SafeReadError(f"{what} uses a compression method nnstudio does not read")
         total = sum(i.file_size for i in infos)
         if total > max_total:
-            raise SafeReadError(f"{what} would unpack to {total:,} bytes; at most {max_total:,} are allowed")
+            raise SafeReadError(f"{what} is too large: it would unpack to {total:,} bytes; at most {max_total:,} "
+                                "are allowed")
     except BaseException:
         zf.close()
         raise
@@ -203,7 +204,7 @@ def member_file(zf: zipfile.ZipFile, fp, name: str, limit: int, what: str):
     return io.BufferedReader(_Window(fp, start, info.file_size), _CHUNK)
 
 
-def _read_array(zf: zipfile.ZipFile, info: zipfile.ZipInfo, key: str, max_elements: int, check, what: str):
+def read_array(zf: zipfile.ZipFile, info: zipfile.ZipInfo, key: str, max_elements: int, check, what: str):
     """One .npy member, its header checked (and ``check(key, shape)`` asked; it raises SafeReadError) before the
     array is allocated, then read straight into it: the array is the only copy."""
     try:
@@ -239,7 +240,7 @@ def read_npz(data, keys, *, max_members: int, max_total: int, max_elements: int,
         for key in keys:
             name = f"{key}.npy"
             if name in present:
-                out[key] = _read_array(zf, zf.getinfo(name), key, max_elements, check, what)
+                out[key] = read_array(zf, zf.getinfo(name), key, max_elements, check, what)
     return out
 
 
