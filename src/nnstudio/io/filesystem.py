@@ -119,7 +119,7 @@ def atomic_write(path, mode: str = "wb", *, encoding: str | None = None, newline
     try:
         fd, tmp = _create_temporary(directory)
     except OSError as e:
-        raise _error(e, "write", path) from None
+        raise PathError(e.errno, f"cannot save in {directory}: {e.strerror or e}", path) from None
     try:
         with os.fdopen(fd, mode, encoding=encoding, newline=newline) as f:
             yield f
@@ -132,6 +132,6 @@ def atomic_write(path, mode: str = "wb", *, encoding: str | None = None, newline
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         if isinstance(e, OSError):
-            raise _error(e, "write", path) from None
+            raise _error(e, "save", path) from None
         raise
     _fsync_directory(directory)
