@@ -261,7 +261,7 @@ def saved(path):
 
 def test_missing_file_and_directory(tmp_path):
     refused(tmp_path / "nope.nnstudio", "cannot read .*No such file")
-    refused(tmp_path, "cannot read")
+    refused(tmp_path, "is not a regular file but a folder")
 
 
 @pytest.mark.parametrize("data", [b"", b"hello", bytes(np.random.default_rng(0).integers(0, 256, 5000,
@@ -497,9 +497,9 @@ def test_bad_json(saved, text, message):
     ({"history.losses_len": np.arange(30) + 5}, (), "history losses_len must be between"),
     ({"history.losses_len": np.arange(29)}, (), "history losses_len has 29"),
     ({"data.X": np.ones((4, 2))}, (), "custom data y has 5 entries, expected 4"),
-    ({"data.X": np.ones((0, 2)), "data.y": np.zeros(0, np.int64)}, (), "custom data must have 1"),
+    ({"data.X": np.ones((0, 2)), "data.y": np.zeros(0, np.int64)}, (), "data must have 1"),
     ({"data.X": np.ones((MAX_SAMPLES + 1, 1)), "data.y": np.zeros(MAX_SAMPLES + 1, np.int64)}, (),
-     "custom data must have 1"),
+     "data must have 1"),
     ({"data.X": np.full((5, 2), np.nan)}, (), "custom data X contains NaN"),
     ({"data.X": np.ones(5)}, (), "custom data X must be a 2-D"),
     ({"data.y": np.array([0, 1, -1, 0, 1])}, (), "classes must be whole numbers ≥ 0"),

@@ -300,7 +300,7 @@ def test_not_a_weight_file(tmp_path):
     for name in ("notes.npz", "single.npy", "other.npz", "missing.npz"):
         with pytest.raises(WeightFileError):
             load_weights(tmp_path / name)
-    with pytest.raises(WeightFileError, match="cannot write"):
+    with pytest.raises(WeightFileError, match="cannot save in .*no-such-dir"):
         save_keras_npz(tmp_path / "no-such-dir" / "w.npz", make_net().get_weights())
 
 

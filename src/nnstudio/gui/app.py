@@ -21,6 +21,8 @@ XCB_PACKAGES = (
     "libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxkbcommon-x11-0 libxcb-image0 libxcb-render-util0 "
     "libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-xkb1"
 )
+# A screenshot's sides: a 100000×100000 window is a 40 GB picture, and Qt crashes making it.
+MIN_SIDE, MAX_SIDE = 200, 8192
 
 
 def parse_args(argv):
@@ -40,11 +42,11 @@ def parse_args(argv):
     args = p.parse_args(argv)
     try:
         w, h = (int(v) for v in args.size.lower().split("x"))
-        if w < 200 or h < 200:
+        if not (MIN_SIDE <= w <= MAX_SIDE and MIN_SIDE <= h <= MAX_SIDE):
             raise ValueError
         args.size = (w, h)
     except ValueError:
-        p.error(f"--size must look like 1600x1000, got {args.size!r}")
+        p.error(f"--size must look like 1600x1000, each side {MIN_SIDE}…{MAX_SIDE} pixels, got {args.size!r}")
     if args.steps < 0:
         p.error("--steps must be ≥ 0")
     if args.layers is not None:
@@ -129,6 +131,13 @@ def main(argv=None) -> int:
     except ValueError as exc:
         print(f"nnstudio: {exc}", file=sys.stderr)
         return 2
+    if args.project:
+        from ..io import regular_file_problem
+
+        problem = regular_file_problem(args.project)  # a FIFO would block the loader (and the window) forever
+        if problem:
+            print(f"nnstudio: {problem}", file=sys.stderr)
+            return 2
     if args.screenshot:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
         from .screenshot import take_screenshot

@@ -14,6 +14,7 @@ from PySide6.QtCore import QCoreApplication, QObject
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QProgressDialog
 
+from ..io import atomic_write
 from .actions import _action
 
 MAX_FRAMES = 300
@@ -70,8 +71,9 @@ class GifRecorder(QObject):
                 self._show_step(int(step))
                 images.append(self._grab())
             progress.setValue(len(steps))
-            images[0].save(path, save_all=True, append_images=images[1:], duration=frame_ms, loop=0,
-                           optimize=False)
+            with atomic_write(path) as f:  # a failing disk leaves no half GIF, and an old file whole
+                images[0].save(f, format="GIF", save_all=True, append_images=images[1:], duration=frame_ms,
+                               loop=0, optimize=False)
         except (OSError, TimeoutError) as exc:
             QMessageBox.warning(self.w, "Record GIF", f"The GIF was not written:\n\n{exc}")
             return False

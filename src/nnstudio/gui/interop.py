@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QObject, QRectF, QSize
+from PySide6.QtCore import QBuffer, QIODevice, QObject, QRectF, QSize
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from ..io.csvdata import write_csv
+from ..io import atomic_write
+from ..io.csvdata import CsvError, write_csv
 from ..io.weights import (
     WeightFileError,
     check_shapes,
@@ -71,12 +72,18 @@ class InteropController(QObject):
             self.export_weights(path, WEIGHT_FILTERS.get(chosen, save_keras_npz))
 
     def export_weights(self, path, saver=save_keras_npz) -> bool:
+        return self._export(path, "Cannot export weights", lambda: saver(path, self.w.parameters()),
+                            f"Exported the weights to {path}")
+
+    def _export(self, path, title: str, write, done: str | None = None) -> bool:
+        """Runs ``write()`` (which writes ``path`` with atomic_write, so a failure leaves the old file whole and no
+        partial one) and says how it went: a message box on failure, the status bar on success."""
         try:
-            saver(path, self.w.parameters())
-        except (WeightFileError, OSError) as exc:
-            QMessageBox.warning(self.w, "Cannot export weights", str(exc))
+            write()
+        except (OSError, WeightFileError, CsvError) as exc:
+            QMessageBox.warning(self.w, title, f"{Path(path).name} was not written:\n\n{exc}")
             return False
-        self.w.statusBar().showMessage(f"Exported the weights to {path}", 4000)
+        self.w.statusBar().showMessage(done or f"Wrote {path}", 4000)
         return True
 
     def import_weights_dialog(self):
@@ -109,7 +116,15 @@ class InteropController(QObject):
                     "The network is rebuilt with the file's weights.") == QMessageBox.Yes
             if not adopt:
                 return False
-            self.w.load_spec(spec.replace(hidden=tuple(sizes[1:-1])))
+            adopted = spec.replace(hidden=tuple(sizes[1:-1]))
+            try:
+                adopted.validate()  # the panel's bounds: a network it could not build is not built from a file
+            except ValueError as exc:
+                QMessageBox.warning(self.w, "Cannot import weights",
+                                    f"{Path(path).name}: the file's network ({' → '.join(map(str, sizes))}) "
+                                    f"cannot be built here: {exc}.")
+                return False
+            self.w.load_spec(adopted)
         flat = np.concatenate([np.vstack([W, b[None, :]]).ravel() for W, b in zip(weights[0::2], weights[1::2])])
         old = np.array(self.w.snapshot().params)
         command = SetParametersCommand(self.w.apply_all_parameters, old, flat, f"import {Path(path).name}",
@@ -126,37 +141,37 @@ class InteropController(QObject):
                 return False
         d = self.w.snapshot().data
         make = numpy_script if kind == "numpy" else torch_script
-        Path(path).write_text(make(self.w.view_net, d.F_train), encoding="ascii")
-        self.w.statusBar().showMessage(f"Wrote {path}", 4000)
-        return True
+        text = make(self.w.view_net, d.F_train)
+        return self._export(path, "Cannot export script", lambda: _write_text(path, text, "ascii"))
 
     def export_data_dialog(self):
         path, _ = QFileDialog.getSaveFileName(self.w, "Export data", "data.csv", "CSV (*.csv)")
         if path:
             self.export_data(path)
 
-    def export_data(self, path) -> None:
+    def export_data(self, path) -> bool:
         d = self.w.snapshot().data
         X = np.vstack([d.X_train, d.X_test])
         y = np.concatenate([d.y_train, d.y_test])
         names = [f"x{i + 1}" for i in range(X.shape[1])]
-        write_csv(path, X, y, names, "label" if self.w.snapshot().spec.classification else "y")
+        target = "label" if self.w.snapshot().spec.classification else "y"
+        return self._export(path, "Cannot export data", lambda: write_csv(path, X, y, names, target))
 
     def export_losses_dialog(self):
         path, _ = QFileDialog.getSaveFileName(self.w, "Export loss history", "losses.csv", "CSV (*.csv)")
         if path:
             self.export_losses(path)
 
-    def export_losses(self, path) -> None:
+    def export_losses(self, path) -> bool:
         steps, losses = self.w.loss_plot.train_curve()
         tests = {e.step: e for e in self.w.inside.evaluations}
-        with open(path, "w", encoding="utf-8", newline="") as f:
-            f.write("step,train_loss,test_loss,train_accuracy,test_accuracy\n")
-            for s, value in zip(steps.tolist(), losses.tolist()):
-                e = tests.get(int(s))
-                extra = ["" if v is None else repr(v) for v in
-                         ((e.test_loss, e.train_accuracy, e.test_accuracy) if e else (None, None, None))]
-                f.write(",".join([str(int(s)), repr(value), *extra]) + "\n")
+        lines = ["step,train_loss,test_loss,train_accuracy,test_accuracy\n"]
+        for s, value in zip(steps.tolist(), losses.tolist()):
+            e = tests.get(int(s))
+            extra = ["" if v is None else repr(v) for v in
+                     ((e.test_loss, e.train_accuracy, e.test_accuracy) if e else (None, None, None))]
+            lines.append(",".join([str(int(s)), repr(value), *extra]) + "\n")
+        return self._export(path, "Cannot export loss history", lambda: _write_text(path, "".join(lines), "utf-8"))
 
     def export_canvas_dialog(self):
         path, _ = QFileDialog.getSaveFileName(self.w, "Export canvas", "network.png", "PNG (*.png);;SVG (*.svg)")
@@ -164,19 +179,43 @@ class InteropController(QObject):
             self.export_canvas(path)
 
     def export_canvas(self, path) -> bool:
-        view = self.w.network_view
-        scene = view.scene()
-        rect = scene.itemsBoundingRect().adjusted(-20, -20, 20, 20)
-        if str(path).lower().endswith(".svg"):
-            from PySide6.QtSvg import QSvgGenerator
+        svg = str(path).lower().endswith(".svg")
+        data = self._canvas_svg() if svg else self._canvas_png()
+        if data is None:
+            QMessageBox.warning(self.w, "Cannot export canvas", f"{Path(path).name}: Qt could not draw the picture.")
+            return False
+        return self._export(path, "Cannot export canvas", lambda: _write_bytes(path, data))
 
-            gen = QSvgGenerator()
-            gen.setFileName(str(path))
-            gen.setSize(QSize(int(rect.width()), int(rect.height())))
-            gen.setViewBox(QRectF(0, 0, rect.width(), rect.height()))
-            gen.setTitle("nnstudio network")
-            painter = QPainter(gen)
-            scene.render(painter, QRectF(0, 0, rect.width(), rect.height()), rect)
-            painter.end()
-            return True
-        return view.viewport().grab().save(str(path))
+    def _canvas_png(self) -> bytes | None:
+        """The canvas as it is on screen, PNG-encoded in memory (Qt writing the file itself would not be atomic)."""
+        buffer = QBuffer()
+        buffer.open(QIODevice.WriteOnly)
+        ok = self.w.network_view.viewport().grab().save(buffer, "PNG")
+        return bytes(buffer.data()) if ok else None
+
+    def _canvas_svg(self) -> bytes | None:
+        from PySide6.QtSvg import QSvgGenerator
+
+        scene = self.w.network_view.scene()
+        rect = scene.itemsBoundingRect().adjusted(-20, -20, 20, 20)
+        buffer = QBuffer()
+        buffer.open(QIODevice.WriteOnly)
+        gen = QSvgGenerator()
+        gen.setOutputDevice(buffer)
+        gen.setSize(QSize(int(rect.width()), int(rect.height())))
+        gen.setViewBox(QRectF(0, 0, rect.width(), rect.height()))
+        gen.setTitle("nnstudio network")
+        painter = QPainter(gen)
+        scene.render(painter, QRectF(0, 0, rect.width(), rect.height()), rect)
+        painter.end()
+        return bytes(buffer.data()) or None
+
+
+def _write_text(path, text: str, encoding: str) -> None:
+    with atomic_write(path, "w", encoding=encoding, newline="") as f:
+        f.write(text)
+
+
+def _write_bytes(path, data: bytes) -> None:
+    with atomic_write(path) as f:
+        f.write(data)

@@ -8,17 +8,18 @@ message for a dialog naming the row (the n-th data row), its line in the file, t
 from __future__ import annotations
 
 import csv
-import io
+import errno
 import math
 import os
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..training.problem import MAX_SAMPLES
+from ..training.problem import MAX_COLUMNS, MAX_DATA_VALUES, MAX_SAMPLES
+from .filesystem import PathError, atomic_write, open_regular
 
 MAX_CLASSES = 10
-MAX_COLUMNS = 1_000
 _DELIMITERS = ",;\t"
 _SAMPLE_CHARS = 8_192  # csv.Sniffer's regular expressions are slow on long texts
 _SAMPLE_LINES = 20
@@ -57,15 +58,19 @@ def _text(source, max_bytes: int) -> str:
     else:
         path = os.fspath(source)
         try:
-            size = os.path.getsize(path)
-            if size > max_bytes:
-                raise CsvError(f"the file is {_size(size)}; files up to {_size(max_bytes)} can be read")
-            with open(path, "rb") as f:
-                data = f.read(max_bytes + 1)  # the size on disk may lie (pipes, /proc)
-        except FileNotFoundError:
-            raise CsvError(f"there is no file {path}") from None
+            with open_regular(path) as f:  # a FIFO or a device is refused at once: reading it may never end
+                size = os.fstat(f.fileno()).st_size
+                if size > max_bytes:
+                    raise CsvError(f"the file is {_size(size)}; files up to {_size(max_bytes)} can be read")
+                # Read what the size says (a read of max_bytes would allocate all of it first), then what
+                # a file that lies about its size (/proc) or grew meanwhile has more.
+                data = f.read(size + 1) if size else b""
+                if len(data) > size or not size:
+                    data += f.read(max_bytes + 1 - len(data))
         except OSError as e:
-            raise CsvError(f"cannot read {path}: {e.strerror or e}") from None
+            if e.errno == errno.ENOENT:
+                raise CsvError(f"there is no file {path}") from None
+            raise CsvError(str(e) if isinstance(e, PathError) else f"cannot read {path}: {e.strerror or e}") from None
     if len(data) > max_bytes:
         raise CsvError(f"the file is larger than {_size(max_bytes)}, the most that can be read")
     for encoding in ("utf-8-sig", "cp1252"):
@@ -122,6 +127,36 @@ def _has_header(rows: list[list[str]], decimal_comma: bool) -> bool:
     )
 
 
+# One line with its ending, as io.StringIO(newline="") splits them; matched lazily because a StringIO holds
+# its text as 4 bytes a character (a 24 MB file took 96 MB before a row was read).
+_LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+\Z")
+
+
+def _lines(text: str):
+    return (m.group() for m in _LINE.finditer(text))
+
+
+def _records(text: str, delimiter: str):
+    return (r for r in csv.reader(_lines(text), delimiter=delimiter) if any(c.strip() for c in r))
+
+
+def _check_cells(text: str, delimiter: str) -> None:
+    """Refuses a table of more than MAX_DATA_VALUES cells (and a header) before its cells are split out: each
+    cell is a Python string of ~50 bytes, so a 25 MB file of short numbers would take ~300 MB as a table."""
+    try:
+        width = len(next(_records(text, delimiter), ()))
+        if width * (text.count("\n") + 1) <= MAX_DATA_VALUES + width:
+            return  # the usual case: no row can add more cells than the first one has
+        cells = 0
+        for record in _records(text, delimiter):  # counted one row at a time, nothing kept
+            cells += len(record)
+            if cells > MAX_DATA_VALUES + width:
+                raise CsvError(f"the file has more than {MAX_DATA_VALUES:,} values ({width:,} columns), the most "
+                               "the studio can train on")
+    except csv.Error:
+        return  # reported with its line by the reading that follows
+
+
 def read_table(path_or_text, max_rows: int = MAX_SAMPLES, max_bytes: int = 50_000_000, header: bool | None = None):
     """The cells of a CSV file (a path, bytes, or a str holding a line break) as text.
 
@@ -133,7 +168,8 @@ def read_table(path_or_text, max_rows: int = MAX_SAMPLES, max_bytes: int = 50_00
     if not text.strip():
         raise CsvError("the file is empty")
     delimiter = _sniff(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    _check_cells(text, delimiter)
+    reader = csv.reader(_lines(text), delimiter=delimiter)
     rows, lines, start = [], [], 1
     try:
         for record in reader:
@@ -271,10 +307,10 @@ def write_csv(path, X, y, feature_names=None, target_name="y") -> None:
     if len(names) != X.shape[1]:
         raise CsvError(f"{len(names)} feature names for {X.shape[1]} columns")
     try:
-        with open(path, "w", newline="", encoding="utf-8") as f:
+        with atomic_write(path, "w", newline="", encoding="utf-8") as f:
             writer = csv.writer(f)
             writer.writerow([*names, str(target_name)])
             for row, t in zip(X.tolist(), y.tolist()):
                 writer.writerow([*map(repr, row), _cell(t)])
     except OSError as e:
-        raise CsvError(f"cannot write {path}: {e.strerror or e}") from None
+        raise CsvError(str(e)) from None

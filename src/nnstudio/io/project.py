@@ -7,17 +7,15 @@ custom data's name and kind, the names of the history's arrays (or null), and fr
 pickled) holds ``params``, ``losses``, ``optimizer.<state>``, ``data.X``/``data.y`` and
 ``history.<name>`` (see ``HISTORY``).
 
-Saving is atomic (a temporary file in the same directory, fsynced, then ``os.replace``). Loading trusts
+Saving is atomic (``filesystem.atomic_write``: a temporary file beside it, fsynced, then renamed). Loading trusts
 nothing: every problem, from a damaged ZIP to a params vector of the wrong length, is a ``ProjectError``.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import os
-import tempfile
 import zipfile
 from dataclasses import dataclass, field
 
@@ -25,8 +23,9 @@ import numpy as np
 
 from .. import __version__
 from ..engine import FEATURES, PIXEL_FEATURES, Evaluation
-from ..training.problem import COLUMNS, MAX_SAMPLES, CustomData, ProblemSpec
+from ..training.problem import COLUMNS, MAX_SAMPLES, CustomData, ProblemSpec, check_data_shape
 from . import safe_zip
+from .filesystem import PathError, atomic_write, open_regular
 from .safe_zip import array, count, finite, length, number
 
 FORMAT = "nnstudio-project"
@@ -34,7 +33,9 @@ FORMAT_VERSION = 1
 SUFFIX = ".nnstudio"
 JSON_NAME, ARRAYS_NAME = "project.json", "arrays.npz"
 MAX_JSON_BYTES = 8 << 20  # ~100,000 evaluations
-MAX_ARRAYS_BYTES = 1 << 30  # all arrays together, unpacked
+# All arrays together, unpacked, and so the memory a project may take: the history keeps at most 200 MB
+# (training.history.History's cap) and imported data at most 40 MB (MAX_DATA_VALUES).
+MAX_ARRAYS_BYTES = 320 << 20
 MAX_MEMBERS = 64  # in the project ZIP and in arrays.npz
 MAX_FILE_BYTES = MAX_ARRAYS_BYTES + MAX_JSON_BYTES + (1 << 20)
 MAX_NAME = 1000
@@ -179,6 +180,8 @@ def _checked(p: Project, spec_valid: bool = False) -> Project:
             length(finite(a, f"history {key}"), k, f"history {key}")
         if k and (steps[0] < 0 or steps[-1] > safe_zip.MAX_COUNT or (np.diff(steps) <= 0).any()):
             _fail("history steps must increase, from 0 or more")
+        if k and steps[-1] > step:
+            _fail(f"the history goes to step {steps[-1]:,}, but the project has only {step:,} steps")
         if "losses_len" in h and ((h["losses_len"] < 0).any() or (h["losses_len"] > steps).any()):
             _fail("history losses_len must be between 0 and the step of each entry")
         if ("epochs" in h and (h["epochs"] < 0).any()) or ("iterations" in h and (h["iterations"] < -1).any()):
@@ -218,48 +221,18 @@ def _encode(p: Project) -> tuple[bytes, dict[str, np.ndarray]]:
     return text, arrays
 
 
-def _fsync_directory(directory: str) -> None:
-    with contextlib.suppress(OSError, AttributeError):  # not possible on Windows, and only a nicety
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
 def save_project(path, project: Project) -> None:
     """Writes ``project`` to ``path`` atomically: the file is either the old one or the whole new one."""
     try:
         text, arrays = _encode(_checked(project))
     except safe_zip.SafeReadError as e:
         raise ProjectError(str(e)) from e
-    path = os.path.abspath(os.fspath(path))
-    directory = os.path.dirname(path)
     try:
-        mode = os.stat(path).st_mode & 0o777
-    except OSError:
-        mode = 0o644
-    try:
-        tmp = tempfile.NamedTemporaryFile(delete=False, dir=directory, prefix=".nnstudio-", suffix=".tmp")
+        with atomic_write(path) as f, zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr(JSON_NAME, text)
+            zf.writestr(ARRAYS_NAME, safe_zip.write_npz(arrays, COMPRESSED), compress_type=zipfile.ZIP_STORED)
     except OSError as e:
-        raise ProjectError(f"cannot save in {directory}: {e.strerror or e}") from e
-    try:
-        with tmp:
-            with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
-                zf.writestr(JSON_NAME, text)
-                zf.writestr(ARRAYS_NAME, safe_zip.write_npz(arrays, COMPRESSED), compress_type=zipfile.ZIP_STORED)
-            tmp.flush()
-            os.fsync(tmp.fileno())
-        with contextlib.suppress(OSError):
-            os.chmod(tmp.name, mode)
-        os.replace(tmp.name, path)
-    except BaseException as e:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp.name)
-        if isinstance(e, OSError):
-            raise ProjectError(f"cannot save {path}: {e.strerror or e}") from e
-        raise
-    _fsync_directory(directory)
+        raise ProjectError(str(e)) from e
 
 
 # ---- loading ---------------------------------------------------------------------------------------
@@ -341,21 +314,47 @@ def _wanted(doc: dict) -> list[str]:
     return keys + [f"optimizer.{k}" for k in (state if isinstance(state, list) else ()) if isinstance(k, str)]
 
 
+def _fits_the_project(doc: dict):
+    """A check of each array's shape against what project.json says, made before the array is allocated: a
+    history has at most one row per step (plus step 0), there are at most as many losses as steps, and imported
+    data fits what the CSV import reads."""
+    steps = doc.get("step")
+    steps = steps if isinstance(steps, int) and not isinstance(steps, bool) and steps >= 0 else None
+
+    def check(key: str, shape: tuple[int, ...]) -> None:
+        rows = shape[0] if shape else 1
+        if key.startswith("history.") and steps is not None and rows > steps + 1:
+            raise safe_zip.SafeReadError(f"the history has {rows:,} rows, but the project has only {steps:,} steps")
+        if key == "losses" and steps is not None and rows > steps:
+            raise safe_zip.SafeReadError(f"there are {rows:,} losses but only {steps:,} steps")
+        if key == "data.X" and len(shape) == 2:
+            try:
+                check_data_shape(shape)
+            except ValueError as e:
+                raise safe_zip.SafeReadError(f"the imported data is invalid: {e}") from e
+
+    return check
+
+
 def load_project(path) -> Project:
-    """Reads a project file, checking everything; any problem is a ProjectError with a readable message."""
+    """Reads a project file, checking everything; any problem is a ProjectError with a readable message.
+
+    Only a regular file is opened (a FIFO or a device is refused at once), and each array's size is checked
+    before it is allocated, then read in place: loading takes about the memory of the arrays, once."""
     name = os.fspath(path)
     try:
-        with open(name, "rb") as fp:
+        with open_regular(name) as fp:
             if os.fstat(fp.fileno()).st_size > MAX_FILE_BYTES:
                 _fail(f"{name} is too large to be an nnstudio project")
             with safe_zip.open_archive(fp, "the file", max_members=MAX_MEMBERS,
                                        max_total=MAX_ARRAYS_BYTES + MAX_JSON_BYTES) as zf:
                 doc = _read_doc(safe_zip.read_member(zf, JSON_NAME, MAX_JSON_BYTES, "the file"))
-                packed = safe_zip.read_member(zf, ARRAYS_NAME, MAX_ARRAYS_BYTES, "the file")
-        arrays = safe_zip.read_npz(packed, _wanted(doc), max_members=MAX_MEMBERS, max_total=MAX_ARRAYS_BYTES,
-                                   max_elements=MAX_ARRAYS_BYTES // 8)
+                with safe_zip.member_file(zf, fp, ARRAYS_NAME, MAX_ARRAYS_BYTES, "the file") as packed:
+                    arrays = safe_zip.read_npz(packed, _wanted(doc), max_members=MAX_MEMBERS,
+                                               max_total=MAX_ARRAYS_BYTES, max_elements=MAX_ARRAYS_BYTES // 8,
+                                               check=_fits_the_project(doc))
         return _decode(doc, arrays)
     except safe_zip.SafeReadError as e:
         raise ProjectError(str(e)) from e
     except OSError as e:
-        raise ProjectError(f"cannot read {name}: {e.strerror or e}") from e
+        raise ProjectError(str(e) if isinstance(e, PathError) else f"cannot read {name}: {e.strerror or e}") from e

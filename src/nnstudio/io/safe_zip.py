@@ -78,7 +78,8 @@ def open_archive(fp, what: str, *, max_members: int, max_total: int) -> zipfile.
                 raise SafeReadError(f"{what} uses a compression method nnstudio does not read")
         total = sum(i.file_size for i in infos)
         if total > max_total:
-            raise SafeReadError(f"{what} would unpack to {total:,} bytes; at most {max_total:,} are allowed")
+            raise SafeReadError(f"{what} is too large: it would unpack to {total:,} bytes; at most {max_total:,} "
+                                "are allowed")
     except BaseException:
         zf.close()
         raise
@@ -113,17 +114,17 @@ def read_member(zf: zipfile.ZipFile, name: str, limit: int, what: str) -> bytes:
     return b"".join(chunks)
 
 
-def npy_header(data: bytes, name: str, max_elements: int) -> tuple[tuple[int, ...], np.dtype]:
-    """Shape and dtype from a .npy header, refusing pickles, non-numbers, absurd or inconsistent shapes."""
-    f = io.BytesIO(data)
+def _parse_npy_header(f, name: str, max_elements: int, total: int) -> tuple[tuple[int, ...], np.dtype, bool]:
+    """Shape, dtype and Fortran order from the .npy header at the start of stream ``f`` (left just past it),
+    refusing pickles, non-numbers, absurd shapes and shapes that do not match the ``total`` bytes present."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # e.g. a header numpy can only read as Python 2 wrote it
             version = np.lib.format.read_magic(f)
             if version == (1, 0):
-                shape, _, dtype = np.lib.format.read_array_header_1_0(f)
+                shape, fortran, dtype = np.lib.format.read_array_header_1_0(f)
             elif version == (2, 0):
-                shape, _, dtype = np.lib.format.read_array_header_2_0(f)
+                shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
             else:
                 raise SafeReadError(f"array {name!r} uses .npy version {version}, which nnstudio does not read")
     except SafeReadError:
@@ -136,27 +137,110 @@ def npy_header(data: bytes, name: str, max_elements: int) -> tuple[tuple[int, ..
         raise SafeReadError(f"array {name!r} does not hold plain numbers (dtype {dtype})")
     if any(d < 0 for d in shape) or math.prod(shape) > max_elements:
         raise SafeReadError(f"array {name!r} has an impossible shape {shape}")
-    if f.tell() + math.prod(shape) * dtype.itemsize != len(data):
-        raise SafeReadError(f"array {name!r} is {len(data):,} bytes, which does not match its shape {shape}")
+    if f.tell() + math.prod(shape) * dtype.itemsize != total:
+        raise SafeReadError(f"array {name!r} is {total:,} bytes, which does not match its shape {shape}")
+    return shape, dtype, fortran
+
+
+def npy_header(data: bytes, name: str, max_elements: int) -> tuple[tuple[int, ...], np.dtype]:
+    """Shape and dtype from a .npy header, refusing pickles, non-numbers, absurd or inconsistent shapes."""
+    shape, dtype, _ = _parse_npy_header(io.BytesIO(data), name, max_elements, len(data))
     return shape, dtype
 
 
-def read_npz(data: bytes, keys, *, max_members: int, max_total: int, max_elements: int,
-             what: str = "arrays.npz") -> dict[str, np.ndarray]:
-    """The arrays named ``keys`` that the .npz in ``data`` holds (absent ones are left out; others ignored)."""
+class _Window(io.RawIOBase):
+    """A read-only, seekable view of ``size`` bytes of ``fp`` from ``start``: a stored member read in place."""
+
+    def __init__(self, fp, start: int, size: int):
+        super().__init__()
+        self._fp, self._start, self._size, self._pos = fp, start, size, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
+        self._pos = min(max(0, base + offset), self._size)
+        return self._pos
+
+    def readinto(self, b) -> int:
+        n = min(len(b), self._size - self._pos)
+        if n <= 0:
+            return 0
+        self._fp.seek(self._start + self._pos)
+        got = self._fp.readinto(memoryview(b)[:n])
+        self._pos += got
+        return got
+
+
+_LOCAL_HEADER = struct.Struct("<4s5H3L2H")  # a member's local header; its name and extra field follow
+
+
+def member_file(zf: zipfile.ZipFile, fp, name: str, limit: int, what: str):
+    """Member ``name`` of ``zf`` (opened over seekable ``fp``) as a seekable binary file, read in place when it is
+    stored (nnstudio stores arrays.npz): nothing of it is in memory until it is read."""
+    try:
+        info = zf.getinfo(name)
+    except KeyError:
+        raise SafeReadError(f"{what} has no {name}") from None
+    if info.file_size > limit:
+        raise SafeReadError(f"{name} in {what} is too large ({info.file_size:,} bytes; at most {limit:,})")
+    if info.compress_type != zipfile.ZIP_STORED:
+        return io.BytesIO(read_member(zf, name, limit, what))
+    fp.seek(info.header_offset)
+    header = fp.read(_LOCAL_HEADER.size)
+    if len(header) != _LOCAL_HEADER.size or header[:4] != b"PK\x03\x04":
+        raise SafeReadError(f"{name} in {what} is damaged (no local header)")
+    *_, name_len, extra_len = _LOCAL_HEADER.unpack(header)
+    start = info.header_offset + _LOCAL_HEADER.size + name_len + extra_len
+    if start + info.file_size > fp.seek(0, io.SEEK_END) or info.compress_size != info.file_size:
+        raise SafeReadError(f"{name} in {what} is truncated")
+    return io.BufferedReader(_Window(fp, start, info.file_size), _CHUNK)
+
+
+def read_array(zf: zipfile.ZipFile, info: zipfile.ZipInfo, key: str, max_elements: int, check, what: str):
+    """One .npy member, its header checked (and ``check(key, shape)`` asked; it raises SafeReadError) before the
+    array is allocated, then read straight into it: the array is the only copy."""
+    try:
+        with zf.open(info) as f:
+            shape, dtype, fortran = _parse_npy_header(f, key, max_elements, info.file_size)
+            if check is not None:
+                check(key, shape)
+            a = np.empty(shape[::-1] if fortran else shape, dtype)
+            view, at = memoryview(a.reshape(-1).view(np.uint8)), 0
+            while at < len(view):
+                n = f.readinto(view[at : at + _CHUNK])
+                if not n:
+                    raise SafeReadError(f"array {key!r} in {what} is truncated")
+                at += n
+            if f.read(1):
+                raise SafeReadError(f"array {key!r} in {what} is larger than its header says")
+    except SafeReadError:
+        raise
+    except _ZIP_ERRORS as e:
+        raise SafeReadError(f"array {key!r} in {what} is damaged ({e})") from e
+    return a.T if fortran else a
+
+
+def read_npz(data, keys, *, max_members: int, max_total: int, max_elements: int, what: str = "arrays.npz",
+             check=None) -> dict[str, np.ndarray]:
+    """The arrays named ``keys`` that the .npz in ``data`` (bytes, or a seekable binary file) holds (absent ones
+    are left out; others ignored). Each header is checked, and ``check(key, shape)`` may raise SafeReadError,
+    before its array is allocated."""
+    fp = io.BytesIO(data) if isinstance(data, (bytes, bytearray)) else data
     out = {}
-    with open_archive(io.BytesIO(data), what, max_members=max_members, max_total=max_total) as zf:
+    with open_archive(fp, what, max_members=max_members, max_total=max_total) as zf:
         present = set(zf.namelist())
         for key in keys:
             name = f"{key}.npy"
-            if name not in present:
-                continue
-            raw = read_member(zf, name, max_total, what)
-            npy_header(raw, key, max_elements)
-            try:
-                out[key] = np.load(io.BytesIO(raw), allow_pickle=False)
-            except (ValueError, EOFError, OSError) as e:
-                raise SafeReadError(f"array {key!r} in {what} is damaged ({e})") from e
+            if name in present:
+                out[key] = read_array(zf, zf.getinfo(name), key, max_elements, check, what)
     return out
 
 

@@ -19,6 +19,14 @@ REGULARIZATION_CHOICES = ("none", "l1", "l2")
 MAX_HIDDEN_LAYERS = 8
 MAX_NEURONS = 32
 MAX_SAMPLES = 100_000  # more would not train interactively, and caps what a hostile file can ask for
+# The side panel's bounds, which every other door (command line, project and weight files, the trainer's
+# commands) applies too: what the panel cannot set, nothing else can.
+MAX_SEED = 2**32 - 1  # what every NumPy seeding takes (the panel draws seeds below 2**31); −1 killed the trainer
+MAX_COLUMNS = 1_000  # columns of imported data, as the CSV import reads them
+MAX_DATA_VALUES = 5_000_000  # numbers in imported data (40 MB); MNIST's 5,000-image subset has 3.9 million
+MAX_NOISE = 0.5  # the noise slider's 50
+MAX_LEARNING_RATE = 10.0  # the largest rate (and regularisation rate) offered
+MAX_BATCH_SIZE = 1_000  # the batch size spin box
 PIXELS = ("pixels",)  # the features of image data: every pixel is an input
 COLUMNS = ("columns",)  # imported data with other than 1 or 2 columns: every column is an input
 CUSTOM = "custom"  # the dataset name of imported or hand-edited data
@@ -34,6 +42,7 @@ class CustomData:
             raise ValueError(f"custom data needs X of shape (n, d) and y of shape (n,), got {X.shape} and {y.shape}")
         if X.shape[0] > MAX_SAMPLES:
             raise ValueError(f"custom data has {X.shape[0]:,} samples; at most {MAX_SAMPLES:,} are supported")
+        check_data_shape(X.shape)
         if not (np.all(np.isfinite(X)) and np.all(np.isfinite(y))):
             raise ValueError("custom data contains NaN or inf")
         if classification and (y.min() < 0 or len(np.unique(y)) < 2 or y.max() >= 10):
@@ -61,6 +70,29 @@ class CustomData:
 
     def __repr__(self):
         return f"CustomData({self.name!r}, {self.X.shape[0]} samples × {self.X.shape[1]})"
+
+
+def check_data_shape(shape) -> None:
+    """Raises ValueError unless imported data of ``shape`` (samples, columns) fits what the studio trains on;
+    readers call it with a file's declared shape before they allocate anything."""
+    n, d = shape
+    if not 1 <= n <= MAX_SAMPLES or not 1 <= d <= MAX_COLUMNS:
+        raise ValueError(f"imported data must have 1…{MAX_SAMPLES:,} samples of 1…{MAX_COLUMNS:,} columns, "
+                         f"not {n:,} × {d:,}")
+    if n * d > MAX_DATA_VALUES:
+        raise ValueError(f"imported data has {n * d:,} values ({n:,} × {d:,}); at most {MAX_DATA_VALUES:,} "
+                         "are supported")
+
+
+def _whole(value, name: str, high: int, low: int = 0) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not low <= value <= high:
+        raise ValueError(f"{name} must be a whole number from {low:,} to {high:,}, got {value!r:.40}")
+
+
+def _number(value, name: str, low: float, high: float, low_open: bool = False) -> None:
+    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+    if not ok or not (low < value <= high if low_open else low <= value <= high):
+        raise ValueError(f"{name} must be in {'(' if low_open else '['}{low:g}, {high:g}], got {value!r:.40}")
 
 
 # Datasets whose own learning rate is not playground's 0.03. Line's targets are prices of 200–800 (y = 200·x +
@@ -210,28 +242,34 @@ class ProblemSpec:
                 self.features)
 
     def validate(self) -> None:
-        """Raises ValueError naming the first problem; building would fail the same way."""
-        checks = [
-            (1 <= self.n_samples <= MAX_SAMPLES, f"n_samples must be 1…{MAX_SAMPLES:,}"),
-            (0.0 <= self.noise <= 1.0, "noise must be between 0 and 1"),
-            (0.0 < self.train_fraction <= 1.0, "train_fraction must be in (0, 1]"),
-            (0.0 < self.learning_rate <= 100.0, "learning_rate must be in (0, 100]"),
-            (1 <= self.batch_size <= MAX_SAMPLES, f"batch_size must be 1…{MAX_SAMPLES:,}"),
-            (0.0 <= self.regularization_rate <= 100.0, "regularization_rate must be in [0, 100]"),
-        ]
-        for ok, message in checks:
-            if not ok:
-                raise ValueError(message)
+        """Raises ValueError naming the first problem; building would fail the same way.
+
+        The bounds are the side panel's, checked before anything is built, so a spec from a file or a script
+        costs no more to refuse than one from the panel."""
+        _whole(self.seed, "seed", MAX_SEED)
+        _whole(self.data_seed, "data_seed", MAX_SEED)
+        _whole(self.n_samples, "n_samples", MAX_SAMPLES, low=1)
+        _whole(self.batch_size, "batch_size", MAX_BATCH_SIZE, low=1)
+        _number(self.noise, "noise", 0.0, MAX_NOISE)
+        _number(self.train_fraction, "train_fraction", 0.0, 1.0, low_open=True)
+        _number(self.learning_rate, "learning_rate", 0.0, MAX_LEARNING_RATE, low_open=True)
+        _number(self.regularization_rate, "regularization_rate", 0.0, MAX_LEARNING_RATE)
         if self.optimizer not in OPTIMIZER_CHOICES:
             raise ValueError(f"unknown optimizer {self.optimizer!r}; choose one of: {', '.join(OPTIMIZER_CHOICES)}")
         if self.regularization not in REGULARIZATION_CHOICES:
             raise ValueError(f"unknown regularization {self.regularization!r}; choose none, l1 or l2")
-        if len(self.hidden) > MAX_HIDDEN_LAYERS or any(not 1 <= n <= MAX_NEURONS for n in self.hidden):
+        hidden = tuple(self.hidden)
+        if len(hidden) > MAX_HIDDEN_LAYERS or any(isinstance(n, bool) or not isinstance(n, (int, np.integer))
+                                                  or not 1 <= n <= MAX_NEURONS for n in hidden):
             raise ValueError(f"up to {MAX_HIDDEN_LAYERS} hidden layers of 1–{MAX_NEURONS} neurons")
+        if len(set(self.features)) != len(self.features):
+            raise ValueError(f"features must be distinct, got {list(self.features)!r:.80}")
         if (self.dataset == CUSTOM) != (self.custom is not None):
             raise ValueError('imported data needs dataset "custom", and dataset "custom" needs the data')
         if self.custom is None:
             input_dim(self.dataset)  # unknown dataset names raise here
+        else:
+            check_data_shape(self.custom.X.shape)
         Network(self.sizes, self.activation, self.resolved_output_activation, init=self.init).loss_function(
             self.resolved_loss
         )
