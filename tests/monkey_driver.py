@@ -583,12 +583,80 @@ def act_resize(h: Harness, u: float, maximise: bool) -> str:
     return f"resized to {width}×{height}"
 
 
+# ---- faults: hostile files and a failing disk --------------------------------------------------------------
+HOSTILE_FILES = ("garbage", "truncated", "folder", "bad_seed", "empty", "fifo")
+
+
+def _hostile_file(h: Harness, kind: str) -> Path:
+    """A path a user might pick by mistake or be handed: never a project the window can show."""
+    import zipfile
+
+    folder = h.tmp / f"hostile-{h.example}"
+    folder.mkdir(exist_ok=True)
+    path = folder / f"{kind}.nnstudio"
+    if kind == "folder":
+        path.mkdir(exist_ok=True)
+    elif kind == "fifo":  # a named pipe: opening it for reading used to wait for a writer forever
+        if not path.exists():
+            os.mkfifo(path)
+    elif kind == "garbage":
+        path.write_bytes(os.urandom(4096))
+    elif kind == "empty":
+        path.write_bytes(b"")
+    else:
+        from nnstudio.io import project_from_loop, save_project
+        from nnstudio.training.problem import ProblemSpec, build_loop, build_network, make_data
+
+        spec = ProblemSpec()
+        save_project(path, project_from_loop(spec, build_loop(spec, build_network(spec), make_data(spec))))
+        data = path.read_bytes()
+        if kind == "truncated":
+            path.write_bytes(data[: len(data) // 2])
+        else:  # bad_seed: a well-formed file whose settings no panel can make (seed −1 killed the trainer)
+            with zipfile.ZipFile(path) as zf:
+                members = {name: zf.read(name) for name in zf.namelist()}
+            doc = json.loads(members["project.json"])
+            doc["spec"]["seed"] = -1
+            members["project.json"] = json.dumps(doc).encode()
+            with zipfile.ZipFile(path, "w") as zf:
+                for name, blob in members.items():
+                    zf.writestr(name, blob)
+    return path
+
+
+def act_open_hostile(h: Harness, kind: str) -> str:
+    path = _hostile_file(h, kind)
+    h.next_file(path)
+    before = len(h.warnings)
+    h.window.files.actionOpen.trigger()
+    return f"opened a {kind} file: " + (h.warnings[-1][:160] if len(h.warnings) > before else "no message")
+
+
+def act_save_to_full_disk(h: Harness) -> str:
+    """Save As while every write to the disk fails with "No space left on device" (errno ENOSPC)."""
+    import errno
+    from unittest import mock
+
+    path = h.tmp / f"full-{h.example}" / "work.nnstudio"
+    path.parent.mkdir(exist_ok=True)
+    h.next_file(path)
+    before = len(h.warnings)
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    with mock.patch("os.replace", full), mock.patch("os.fsync", full):
+        h.window.files.actionSaveAs.trigger()
+    return "saved to a full disk: " + (h.warnings[-1][:160] if len(h.warnings) > before else "no message")
+
+
 ACTIONS = {
     "combo": act_combo, "slider": act_slider, "button": act_button, "feature": act_feature, "batch": act_batch,
     "key": act_key, "wait": act_wait, "click_canvas": act_click_canvas, "drag_canvas": act_drag_canvas,
     "wheel_canvas": act_wheel_canvas, "click_point": act_click_point, "add_point": act_add_point,
     "menu": act_menu, "type": act_type, "nudge": act_nudge, "history": act_history, "sample_box": act_sample_box,
     "save_open": act_save_open, "weights_round_trip": act_weights_round_trip, "resize": act_resize,
+    "open_hostile": act_open_hostile, "save_to_full_disk": act_save_to_full_disk,
 }
 
 

@@ -26,6 +26,7 @@ from monkey_driver import (
     COMBOS,
     EDIT_TEXTS,
     FOCUS_TARGETS,
+    HOSTILE_FILES,
     KEYS,
     MENU_ACTIONS,
     SLIDER_KEYS,
@@ -312,6 +313,37 @@ class WindowMachine(RuleBasedStateMachine):
     @recorded
     def resize(self, u, maximise):
         self._do("resize", u=u, maximise=maximise)
+
+    # ---- faults ---------------------------------------------------------------------------------------------
+    def _unchanged_by(self, action: str, **args) -> str:
+        """Performs a fault action that must be refused: a message is shown, and the network, its settings and
+        the title (saved or not, which file) are as they were."""
+        w = self.w
+        steady = not w.actionPlayPause.isChecked() and w.timeline.viewing is None
+        before = (w.parameters(), w.snapshot().spec, w.windowTitle(), w.isWindowModified())
+        warned = len(self.h.warnings)
+        text = self._do(action, **args)
+        assert len(self.h.warnings) == warned + 1, f"{text}: no message (or more than one)"
+        assert (w.snapshot().spec, w.windowTitle(), w.isWindowModified()) == before[1:], f"{text}: the window changed"
+        if steady:
+            for a, b in zip(before[0], w.parameters()):
+                np.testing.assert_array_equal(a, b, err_msg=f"{text}: the parameters changed")
+        return text
+
+    @rule(kind=st.sampled_from(HOSTILE_FILES))
+    @recorded
+    def open_hostile_file(self, kind):
+        """File → Open on garbage, an empty or truncated file, a folder or a project no panel can make."""
+        self._unchanged_by("open_hostile", kind=kind)
+
+    @rule()
+    @recorded
+    def save_to_full_disk(self):
+        """Save As with the disk full: a message, the window still unsaved as before, no file and no temporary
+        file left in the folder."""
+        self._unchanged_by("save_to_full_disk")
+        left = list((self.h.tmp / f"full-{self.h.example}").iterdir())
+        assert not left, f"a failed save left {[p.name for p in left]}"
 
     # ---- invariants -------------------------------------------------------------------------------------------
     CHECKS = (
