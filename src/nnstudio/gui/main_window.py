@@ -68,6 +68,7 @@ class MainWindow(ProjectStateMixin, QMainWindow):
         self._edit_generation = None
         self._params_sent_at = 0  # TrainerCommands.sent after the last parameters the window sent
         self._preview_base: np.ndarray | None = None  # parameters before an uncommitted nudge preview
+        self._preview: tuple[int, float] | None = None  # (flat index, value) of that preview
         self._resume_after_edit = False
         self._output_dirty = False
         self._layout()
@@ -285,7 +286,7 @@ class MainWindow(ProjectStateMixin, QMainWindow):
             self._generation = snap.generation
         self._snapshot = snap
         if not stale_params:
-            self._show_params(snap.params)
+            self._show_params(self._with_preview(snap.params))
         self.loss_plot.append_losses(snap.first_step, snap.losses)
         if snap.evaluations:
             self.loss_plot.add_evaluations(list(snap.evaluations))
@@ -370,7 +371,7 @@ class MainWindow(ProjectStateMixin, QMainWindow):
             self._end_edit()
             return
         if self._preview_base is not None:
-            self._params, self._preview_base = self._preview_base, None
+            self._params, self._preview_base, self._preview = self._preview_base, None, None
         index = ref.flat_index(self._view_net)
         self.undo_stack.push(EditParameterCommand(self._apply_parameter, ref, index, self._edit_old, value,
                                                   self._generation))
@@ -381,7 +382,7 @@ class MainWindow(ProjectStateMixin, QMainWindow):
         without a commit, before anything of the new network is shown. True if it was open."""
         if not self.editor.is_open():
             return False
-        self._preview_base = None  # the old network's parameters
+        self._preview_base = self._preview = None  # the old network's parameters
         self._resume_after_edit = False  # the new network is not the run that was paused
         self.editor.cancel()
         return True
@@ -389,15 +390,25 @@ class MainWindow(ProjectStateMixin, QMainWindow):
     def _preview_edit(self, ref: ParamRef, value: float):
         if self._preview_base is None:
             self._preview_base = self._params
-        params = self._preview_base.copy()
-        params[ref.flat_index(self._view_net)] = value
-        self._show_params(params)
+        self._preview = (ref.flat_index(self._view_net), value)
+        self._show_params(self._with_preview(self._preview_base))
+
+    def _with_preview(self, params: np.ndarray) -> np.ndarray:
+        """``params`` as shown: with the open editor's nudge preview on top. Parameters that arrive during a
+        preview become its base, so closing the editor shows them, not those of before."""
+        if self._preview is None:
+            return params
+        self._preview_base = params
+        index, value = self._preview
+        shown = params.copy()
+        shown[index] = value
+        return shown
 
     def _end_edit(self):
         self.network_view.set_highlight(None)
         if self._preview_base is not None:  # a nudge preview that was not committed
-            self._show_params(self._preview_base)
-            self._preview_base = None
+            base, self._preview_base, self._preview = self._preview_base, None, None
+            self._show_params(base)
         if self._resume_after_edit:
             self._resume_after_edit = False
             self.trainer.play()
