@@ -36,3 +36,36 @@ def test_a_nudge_preview_outlives_a_snapshot_of_the_same_network(qtbot, open_win
     assert window.value(other) == 0.625  # closing the editor did not bring back the parameters of before
     check_edges_and_badges(window)
     window.close()
+
+
+@pytest.mark.parametrize("how", ["nudge", "typed"])
+def test_save_with_the_editor_open_commits_it_first_so_the_file_is_what_is_shown(qtbot, open_window, tmp_path,
+                                                                                  monkeypatch, how):
+    """Ctrl+S while the editor is open (its value nudged or typed, not yet Enter): the value is committed as
+    clicking away would, so the file holds what the window shows (found by the machine: the file had the
+    trainer's value, the canvas the preview)."""
+    from PySide6.QtWidgets import QFileDialog
+
+    from nnstudio.io import load_project
+
+    window = open_window(trainer="process")
+    path = tmp_path / "open-editor.nnstudio"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(path), "")))
+    ref = ParamRef.weight(0, 1, 2)
+    old = window.value(ref)
+    click_param(qtbot, window, window.network_view.edge_point(0, 1, 2))
+    if how == "nudge":
+        qtbot.keyClick(window.editor, Qt.Key_Up)
+        expected = window.value(ref)
+    else:
+        window.editor.selectAll()
+        qtbot.keyClicks(window.editor, "1.75")
+        expected = 1.75
+    assert expected != old
+    qtbot.keyClick(window.editor, Qt.Key_S, Qt.ControlModifier)
+    qtbot.waitUntil(path.exists, timeout=10000)
+    assert not window.editor.is_open()
+    assert window.value(ref) == expected and window.undo_stack.count() == 1
+    assert load_project(path).params[window.parameter_index(ref)] == expected
+    assert not window.isWindowModified()
+    window.close()

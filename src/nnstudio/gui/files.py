@@ -146,6 +146,10 @@ class FileController(QObject):
         return self._save_to(Path(path))
 
     def _save_to(self, path: Path) -> bool:
+        # The file holds what the window shows: a value typed or nudged in the open editor is committed, as
+        # clicking away would (text that is not a value stays in the editor with its message, uncommitted).
+        if self.w.editor.is_open():
+            self.w.editor.commit()
         try:
             save_project(path, self.w.current_project())
         except (ProjectError, OSError, TimeoutError) as exc:
