@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 import nnstudio.gui.files as files
@@ -201,6 +201,20 @@ def test_a_trainer_that_does_not_answer_is_saved_from_the_windows_state(qtbot, w
         os.kill(pid, signal.SIGCONT)
     np.testing.assert_array_equal(project.params, flat(w))
     assert project.step == 25 and len(project.losses) == 25
+
+
+def test_a_trainer_that_dies_while_a_save_waits_for_it_is_not_waited_for(qtbot, window):
+    w = window
+    w.trainer.step(15)
+    qtbot.waitUntil(lambda: w.step_count() == 15)
+    pid = w.trainer._process.pid
+    os.kill(pid, signal.SIGSTOP)  # it cannot answer the export, and then it dies
+    QTimer.singleShot(300, lambda: os.kill(pid, signal.SIGKILL))
+    started = time.monotonic()
+    project = w.current_project(timeout=10)
+    assert time.monotonic() - started < 5
+    np.testing.assert_array_equal(project.params, flat(w))
+    assert project.step == 15
 
 
 # ---- a GUI that dies ----------------------------------------------------------------------------------

@@ -66,11 +66,14 @@ class ProjectStateMixin:
     def request_export(self, timeout: float):
         """Ask the trainer for its full state and wait (showing snapshots meanwhile) until it arrives."""
         self._export = None
-        self.trainer.export_state()
+        asked = self.trainer
+        asked.export_state()
         end = time.monotonic() + timeout
         while self._export is None:
             if time.monotonic() > end:
                 raise TimeoutError("the trainer did not answer in time")
+            if self.trainer is not asked or not self.supervisor.serving():
+                raise TimeoutError("the trainer stopped before it answered")  # a dead one's answer never comes
             self._poll()
             QCoreApplication.processEvents()
             time.sleep(0.002)
