@@ -185,7 +185,7 @@ class MainWindow(ProjectStateMixin, QMainWindow):
         tip = "\n".join(g.text for g in groups) or "No dead, saturated or exploding units"
         fault = self.supervisor.fault() if self._snapshot is not None else None
         if fault:
-            severity, text, tip = "error", f"{fault} · {text}", f"Error · {fault}\n{tip}"
+            severity, text, tip = "error", fault if not groups else f"{fault} · {text}", f"Error · {fault}\n{tip}"
         self.health_label.setText(text)
         self.health_icon.setPixmap(severity_icon(severity).pixmap(14, 14))
         self.health_icon.setProperty("severity", severity)

@@ -9,6 +9,8 @@ the window stays usable for looking and saving: ``current_project`` then writes 
 
 from __future__ import annotations
 
+import signal
+
 
 class Supervisor:
     """The window's trainer watch: ``check()`` from the poll timer; ``restarts`` counts trainers replaced."""
@@ -58,8 +60,7 @@ class Supervisor:
         if not self._watched or self._down or self.w.trainer.alive:
             return
         w, old = self.w, self.w.trainer
-        code = getattr(getattr(old, "_process", None), "exitcode", None)
-        how = f" (exit code {code})" if code is not None else ""
+        how = _how(getattr(getattr(old, "_process", None), "exitcode", None))
         w.show_stopped()
         snap = w.snapshot()
         self._fault = (snap.generation, "trainer stopped")
@@ -70,8 +71,8 @@ class Supervisor:
             restart = getattr(old, "restarted", None)
             if restart is None:
                 raise RuntimeError("this kind of trainer cannot be restarted")
-            message = (f"The trainer stopped unexpectedly{how} and was restarted at step {snap.step:,} with "
-                       "every parameter, edit and loss kept; the optimizer's state starts afresh.")
+            message = (f"The trainer stopped{how}: a new one goes on from step {snap.step:,} with every edit "
+                       "and loss kept; the optimizer starts afresh.")
             new = restart(w.window_project(), snap.generation, snap.branch, message)
         except Exception as exc:  # noqa: BLE001 - called from a Qt timer: nothing may escape into C++
             self._down = True
@@ -81,7 +82,19 @@ class Supervisor:
             w.refresh_health()
             return
         self.restarts += 1
-        self._fault = (snap.generation, f"trainer stopped, restarted at step {snap.step:,}")
+        self._fault = (snap.generation, "trainer stopped, restarted")
         w.statusBar().showMessage(message)
         w.attach_trainer(new)
         w.refresh_health()
+
+
+def _how(exitcode: int | None) -> str:
+    """" (killed by SIGKILL)", " (exit code 1)" or nothing, for the status bar."""
+    if exitcode is None:
+        return ""
+    if exitcode < 0:
+        try:
+            return f" (killed by {signal.Signals(-exitcode).name})"
+        except ValueError:
+            return f" (signal {-exitcode})"
+    return f" (exit code {exitcode})"
