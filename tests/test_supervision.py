@@ -189,6 +189,27 @@ def test_a_trainer_that_cannot_be_restarted_still_lets_save_write_the_work(qtbot
     assert project.optimizer["size"] == -1  # the optimizer's state died with the trainer
 
 
+def test_a_trainer_that_dies_again_and_again_is_given_up_on_and_the_work_kept(qtbot, window, monkeypatch):
+    w = window
+    w.trainer.step(10)
+    qtbot.waitUntil(lambda: w.step_count() == 10)
+    edit(qtbot, w, REF, "0.5")
+    restarted = RemoteTrainer.restarted
+
+    def dies_at_once(self, *args):
+        new = restarted(self, *args)
+        os.kill(new._process.pid, signal.SIGKILL)
+        return new
+
+    monkeypatch.setattr(RemoteTrainer, "restarted", dies_at_once)
+    kill(w.trainer)
+    qtbot.waitUntil(lambda: "could not be restarted" in w.statusBar().currentMessage(), timeout=5000)
+    assert w.supervisor.restarts == 2 and w.supervisor.is_down()
+    assert "not restarted" in w.health_label.text()
+    assert w.step_count() == 10 and w.value(REF) == 0.5
+    assert w.current_project(timeout=0.5).params[w.parameter_index(REF)] == 0.5
+
+
 def test_a_trainer_that_does_not_answer_is_saved_from_the_windows_state(qtbot, window):
     w = window
     w.trainer.step(25)

@@ -10,6 +10,12 @@ the window stays usable for looking and saving: ``current_project`` then writes 
 from __future__ import annotations
 
 import signal
+import time
+from collections import deque
+
+# A trainer that dies again and again (a state it cannot train, a machine out of memory) is not restarted
+# forever: after this many deaths within this many seconds the window stops trying and keeps the work.
+MAX_DEATHS, DEATH_SECONDS = 3, 30.0
 
 
 class Supervisor:
@@ -24,6 +30,7 @@ class Supervisor:
         self._fault: tuple[int | None, str] | None = None  # (generation, Health text) after a death
         self._evaluations: list = []  # of the shown generation and branch: a restarted trainer gets them back
         self._seen = (None, None)
+        self._deaths: deque[float] = deque(maxlen=MAX_DEATHS)
         window.snapshotApplied.connect(self.snapshot_applied)
 
     # ---- queries (for tests and the state machine) -------------------------------------------
@@ -67,10 +74,13 @@ class Supervisor:
         w.statusBar().showMessage(f"The trainer stopped unexpectedly{how}. Starting a new one from the window's "
                                   "state…")
         w.refresh_health()
+        self._deaths.append(time.monotonic())
         try:
             restart = getattr(old, "restarted", None)
             if restart is None:
                 raise RuntimeError("this kind of trainer cannot be restarted")
+            if len(self._deaths) == MAX_DEATHS and self._deaths[-1] - self._deaths[0] < DEATH_SECONDS:
+                raise RuntimeError(f"it stopped {MAX_DEATHS} times within {DEATH_SECONDS:g} s")
             message = (f"The trainer stopped{how}: a new one goes on from step {snap.step:,} with every edit "
                        "and loss kept; the optimizer starts afresh.")
             new = restart(w.window_project(), snap.generation, snap.branch, message)
