@@ -145,6 +145,10 @@ def test_a_trainer_killed_while_training_is_noticed_and_replaced_with_nothing_lo
     np.testing.assert_array_equal(project.params, flat(w))
     assert project.step == w.step_count()
     np.testing.assert_array_equal(project.losses, w.loss_plot.train_curve()[1])
+    # The test losses evaluated by the dead trainer are in it too (the plot's test curve is the oracle).
+    tested = [e.step for e in project.evaluations if e.test_loss is not None and np.isfinite(e.test_loss)]
+    assert min(tested) < last.step
+    np.testing.assert_array_equal(tested, w.loss_plot.test_curve()[0])
 
 
 def test_a_trainer_killed_while_paused_is_replaced_and_step_goes_on(qtbot, window):
