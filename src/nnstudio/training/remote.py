@@ -47,7 +47,7 @@ def _without_data(snap):
 
 
 def _serve(spec: ProblemSpec, commands, snapshots, parent_pid: int, loop_seed: int = 0, resume=None) -> None:
-    trainer = _started(spec, loop_seed, resume, commands=commands, idle_check=lambda: os.getppid() == parent_pid)
+    trainer = _started(spec, loop_seed, resume, commands=commands, alive_check=lambda: os.getppid() == parent_pid)
     first, trainer.mailbox = _first(trainer), _Sender(snapshots)
     trainer.mailbox.put(first)
     trainer.serve()

@@ -38,11 +38,11 @@ class Trainer(RewindMixin, TrainerCommands):
     _guard: DivergenceGuard | None = None  # the current loop's (see _divergence_guard)
 
     def __init__(self, spec: ProblemSpec | None = None, *, threaded: bool = True, loop_seed: int = 0,
-                 commands=None, mailbox=None, idle_check=None, history_cap: int | None = 200_000_000):
+                 commands=None, mailbox=None, alive_check=None, history_cap: int | None = 200_000_000):
         # A trainer process passes its inter-process queue and a mailbox that sends snapshots back.
         self._commands = commands if commands is not None else queue.SimpleQueue()
         self.mailbox = mailbox if mailbox is not None else Mailbox()
-        self._idle_check = idle_check  # called every PARENT_CHECK_SECONDS, training or not; False stops
+        self._alive_check = alive_check  # called every PARENT_CHECK_SECONDS, training or not; False stops
         self._loop_seed = loop_seed
         self._generation = 0
         self._running = False
@@ -103,7 +103,7 @@ class Trainer(RewindMixin, TrainerCommands):
 
     def _run(self) -> None:
         # The parent check runs while training too: a trainer whose GUI died must not train on at a full core.
-        check, next_check = self._idle_check, time.monotonic() + PARENT_CHECK_SECONDS
+        check, next_check = self._alive_check, time.monotonic() + PARENT_CHECK_SECONDS
         while not self._stopping:
             if check is not None and time.monotonic() >= next_check:
                 if not check():
