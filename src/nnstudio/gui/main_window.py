@@ -31,6 +31,7 @@ from .loss_plot import LossPlot
 from .network_view import NetworkView
 from .output_view import OutputView
 from .project_state import ProjectStateMixin
+from .supervisor import Supervisor
 from .timeline import TimelineController
 from .value_editor import ValueEditor
 
@@ -53,6 +54,8 @@ class MainWindow(ProjectStateMixin, QMainWindow):
         super().__init__()
         self.setWindowTitle("nnstudio")
         self.trainer = make_trainer(spec or ProblemSpec(), trainer)
+        self.supervisor = Supervisor(self)
+        self._health_groups = []
         self.undo_stack = QUndoStack(self)
         self.network_view = NetworkView()
         self.output_view = OutputView()
@@ -130,7 +133,7 @@ class MainWindow(ProjectStateMixin, QMainWindow):
         self.editor.cancelled.connect(lambda ref: self._end_edit())
         self.editor.nudged.connect(self._preview_edit)
         self.editor.rejected.connect(lambda msg: self.statusBar().showMessage(f"Not changed: {msg}", 6000))
-        self.controls.specChanged.connect(self.trainer.set_spec)
+        self.controls.specChanged.connect(lambda spec: self.trainer.set_spec(spec))  # whichever trainer serves
         self.controls.regenerateRequested.connect(self._regenerate)
         self.view_menu.addAction(self.history_dock.toggleViewAction())
         self.health_icon = QLabel()
@@ -174,14 +177,23 @@ class MainWindow(ProjectStateMixin, QMainWindow):
 
     def set_health_summary(self, groups) -> None:
         """The status bar's health from the Health panel's rows (``health_panel.group_alerts``, most serious
-        first): the first one named, e.g. "overfitting · 10 health alerts", after a sign of the worst severity."""
+        first): the first one named, e.g. "overfitting · 10 health alerts", after a sign of the worst severity.
+        A trainer that died on this network (``supervisor.fault()``) comes first, as an error."""
+        self._health_groups = groups
         n = sum(len(g.alerts) for g in groups)
         severity = "ok" if not groups else "error" if any(g.severity == "error" for g in groups) else "warning"
         text = "healthy" if not groups else f"{groups[0].title} · {n} health alert{'s' if n > 1 else ''}"
+        tip = "\n".join(g.text for g in groups) or "No dead, saturated or exploding units"
+        fault = self.supervisor.fault() if self._snapshot is not None else None
+        if fault:
+            severity, text, tip = "error", fault if not groups else f"{fault} · {text}", f"Error · {fault}\n{tip}"
         self.health_label.setText(text)
         self.health_icon.setPixmap(severity_icon(severity).pixmap(14, 14))
         self.health_icon.setProperty("severity", severity)
-        self.health_label.setToolTip("\n".join(g.text for g in groups) or "No dead, saturated or exploding units")
+        self.health_label.setToolTip(tip)
+
+    def refresh_health(self) -> None:
+        self.set_health_summary(self._health_groups)
 
     def fit_to_screen(self) -> QSize:
         """Size and place the window inside its screen's available area, frame included (at most 1600×1000)."""
@@ -213,6 +225,10 @@ class MainWindow(ProjectStateMixin, QMainWindow):
 
     # ---- training commands -----------------------------------------------------------------------
     def set_playing(self, on: bool):
+        if on and not self.supervisor.serving():
+            self.show_stopped()
+            self.statusBar().showMessage("No trainer is running: training is off. Save still writes your work.")
+            return
         if on and self.data_tools.training_blocked():
             self._pause_ui()
             return
@@ -248,15 +264,28 @@ class MainWindow(ProjectStateMixin, QMainWindow):
         self.speed_label.setText("full speed" if speed is None else f"{speed:g} step{'s' if speed != 1 else ''}/s")
 
     def _pause_ui(self):
+        self.show_stopped()
+        self.trainer.pause()
+
+    def show_stopped(self):
+        """Play shows "Play" without sending anything (a dead trainer cannot be told)."""
         if self.actionPlayPause.isChecked():
             self.actionPlayPause.blockSignals(True)
             self.actionPlayPause.setChecked(False)
             self.actionPlayPause.setText("Play")
             self.actionPlayPause.blockSignals(False)
-        self.trainer.pause()
+        self.network_view.set_animating(False)
+
+    def attach_trainer(self, trainer):
+        """A new trainer in a dead one's place (``Supervisor``); it gets the window's speed and details."""
+        self.trainer = trainer
+        self._params_sent_at = 0  # the new trainer counts its commands from zero
+        self.set_speed_index(self.speed_slider.value())
+        self.inside._send_details()
 
     # ---- snapshots ---------------------------------------------------------------------------
     def _poll(self):
+        self.supervisor.check()
         snap = self.trainer.take()
         if snap is not None:
             self._apply(snap)

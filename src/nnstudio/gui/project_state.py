@@ -1,5 +1,6 @@
 """The window's whole state as a project and back, through the trainer (which owns the optimizer, the losses
-and the history). Waiting for the trainer's answer keeps showing snapshots, so the window never freezes."""
+and the history). Waiting for the trainer's answer keeps showing snapshots, so the window never freezes; a
+trainer that is dead or silent is not waited for: the window's own state is the project then."""
 
 from __future__ import annotations
 
@@ -14,31 +15,65 @@ from ..training.problem import ProblemSpec
 
 class ProjectStateMixin:
     def current_project(self, timeout: float = 10.0):
-        """Everything open, as a Project: the trainer sends its full state (optimizer, losses, history)."""
+        """Everything open, as a Project: the trainer sends its full state (optimizer, losses, history).
+
+        A trainer that is dead or does not answer within ``timeout`` cannot lose the work: the window's own
+        state is saved instead (``window_project``), without the optimizer's moments and the step history."""
+        if self.supervisor.serving():
+            try:
+                return self._project_from_export(self.request_export(timeout))
+            except TimeoutError:
+                self.statusBar().showMessage("The trainer did not answer in time: saved what the window shows "
+                                             "(the optimizer's state and the step history are not in it).")
+        return self.window_project()
+
+    def window_project(self):
+        """The project from what the window itself holds, asking the trainer nothing: the parameters on show
+        (edits included), step, epoch, the loss curve and the evaluations received; the optimizer starts
+        afresh (its state lived in the trainer). A restarted trainer starts from it; Save falls back to it."""
         from ..io.project import Project
 
-        snap = self.request_export(timeout)
+        snap = self._snapshot
+        step = snap.step if snap.viewing is None else snap.viewing  # the parameters shown are that step's
+        steps, losses = self.loss_plot.train_curve()
+        losses = losses[steps <= step]
+        return Project(
+            spec=snap.spec, params=np.array(self._params, dtype=np.float64),
+            optimizer={"name": snap.spec.optimizer, "iterations": 0, "size": -1, "state": {}}, step=step,
+            epoch=snap.epoch, losses=losses,
+            evaluations=[e for e in self.supervisor.evaluations() if e.step <= step],
+            custom_data=self._custom_data(snap.spec), history=None, meta={"app_version": __version__},
+        )
+
+    def _project_from_export(self, snap):
+        from ..io.project import Project
+
         spec, export = snap.spec, snap.export
-        custom = spec.custom
         return Project(
             spec=spec, params=np.array(snap.params), optimizer=export["optimizer"], step=snap.step,
             epoch=snap.epoch, losses=export["losses"], evaluations=list(export["evaluations"]),
-            custom_data=None if custom is None else {"X": custom.X, "y": custom.y,
-                                                     "classification": custom.classification, "name": custom.name},
+            custom_data=self._custom_data(spec),
             history=export.get("history") if self.files.actionSaveHistory.isChecked() else None,
             meta={"app_version": __version__},
         )
 
+    @staticmethod
+    def _custom_data(spec):
+        custom = spec.custom
+        return None if custom is None else {"X": custom.X, "y": custom.y, "classification": custom.classification,
+                                            "name": custom.name}
+
     def request_export(self, timeout: float):
         """Ask the trainer for its full state and wait (showing snapshots meanwhile) until it arrives."""
-
-
         self._export = None
-        self.trainer.export_state()
+        asked = self.trainer
+        asked.export_state()
         end = time.monotonic() + timeout
         while self._export is None:
             if time.monotonic() > end:
                 raise TimeoutError("the trainer did not answer in time")
+            if self.trainer is not asked or not self.supervisor.serving():
+                raise TimeoutError("the trainer stopped before it answered")  # a dead one's answer never comes
             self._poll()
             QCoreApplication.processEvents()
             time.sleep(0.002)
@@ -59,8 +94,6 @@ class ProjectStateMixin:
         self._wait_for(lambda s: s.generation != generation)
 
     def _wait_for(self, done, timeout: float = 10.0) -> None:
-
-
         end = time.monotonic() + timeout
         while not (self._snapshot is not None and done(self._snapshot)):
             if time.monotonic() > end:

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from .commands import TrainerCommands
 from .problem import ProblemSpec
 from .snapshot import Mailbox, Snapshot
+from .state import load_state
 from .trainer import Trainer
 
 
@@ -45,12 +46,41 @@ def _without_data(snap):
     return replace(snap, data=None)
 
 
-def _serve(spec: ProblemSpec, commands, snapshots, parent_pid: int) -> None:
-    trainer = Trainer(spec, threaded=False, commands=commands, mailbox=_Sender(snapshots),
-                      idle_check=lambda: os.getppid() == parent_pid)
+def _serve(spec: ProblemSpec, commands, snapshots, parent_pid: int, loop_seed: int = 0, resume=None) -> None:
+    trainer = _started(spec, loop_seed, resume, commands=commands, alive_check=lambda: os.getppid() == parent_pid)
+    first, trainer.mailbox = _first(trainer), _Sender(snapshots)
+    trainer.mailbox.put(first)
     trainer.serve()
+    if os.getppid() != parent_pid:
+        # Nobody reads the snapshots any more, and this process holds the pipe's read end too, so waiting
+        # for the queue to flush could wait forever: go at once.
+        os._exit(0)
     snapshots.close()
     snapshots.join_thread()
+
+
+def _started(spec: ProblemSpec, loop_seed: int, resume, **kwargs) -> Trainer:
+    """A synchronous trainer for ``spec``, or one resuming a dead trainer's run (see ``RemoteTrainer.restarted``)."""
+    trainer = Trainer(spec, threaded=False, loop_seed=loop_seed, **kwargs)
+    if resume is not None:
+        project, generation, branch, message = resume
+        load_state(trainer, project)
+        # The run goes on: the same generation and branch keep the window's edits, undo and loss curve valid,
+        # and the losses the window already shows are not sent again.
+        trainer._generation, trainer._branch = generation, branch
+        trainer._published_losses = len(trainer.loop.losses)
+        trainer._published_evaluations = len(trainer.loop.evaluations)
+        trainer._pending_message = message
+        trainer._publish()
+    return trainer
+
+
+def _first(trainer: Trainer) -> Snapshot:
+    """The latest snapshot a trainer has published so far (the fresh one a resumed trainer replaced too)."""
+    snaps = []
+    while (snap := trainer.mailbox.take()) is not None:
+        snaps.append(snap)
+    return snaps[-1]
 
 
 @contextmanager
@@ -75,8 +105,9 @@ def _no_main_reimport():
 class RemoteTrainer(TrainerCommands):
     """Same methods as Trainer (play, pause, step, set_parameter, set_spec, take, close, …), in a child process."""
 
-    def __init__(self, spec: ProblemSpec | None = None, *, loop_seed: int = 0):
+    def __init__(self, spec: ProblemSpec | None = None, *, loop_seed: int = 0, resume=None):
         spec = spec or ProblemSpec()
+        self._loop_seed = loop_seed
         ctx = mp.get_context("spawn")  # fork would copy Qt's state into the child
         self._commands = ctx.Queue()
         self._snapshots = ctx.Queue()
@@ -84,10 +115,9 @@ class RemoteTrainer(TrainerCommands):
         self._data = None
         # The same spec and seeds build the same first state here at once, so the window's first frame
         # shows the network while the child process is still starting.
-        first = Trainer(spec, threaded=False, loop_seed=loop_seed).mailbox.take()
-        self._receive(first)
-        self._process = ctx.Process(target=_serve, args=(spec, self._commands, self._snapshots, os.getpid()),
-                                    name="nnstudio-trainer", daemon=True)
+        self._receive(_first(_started(spec, loop_seed, resume)))
+        self._process = ctx.Process(target=_serve, name="nnstudio-trainer", daemon=True,
+                                    args=(spec, self._commands, self._snapshots, os.getpid(), loop_seed, resume))
         with _no_main_reimport():
             self._process.start()
 
@@ -114,6 +144,20 @@ class RemoteTrainer(TrainerCommands):
     @property
     def alive(self) -> bool:
         return self._process.is_alive()
+
+    def restarted(self, project, generation: int, branch: int, message: str | None = None) -> RemoteTrainer:
+        """A new trainer process in this dead one's place, going on from ``project`` (the window's own state)
+        in the same ``generation`` and ``branch``; its first snapshot carries ``message``."""
+        self._abandon()
+        return RemoteTrainer(project.spec, loop_seed=self._loop_seed,
+                             resume=(project, int(generation), int(branch), message))
+
+    def _abandon(self) -> None:
+        """Let go of a dead process's queues without waiting on pipes nobody will read."""
+        self._process.join(0)
+        for q in (self._commands, self._snapshots):
+            q.cancel_join_thread()
+            q.close()
 
     def close(self, timeout: float = 5.0) -> None:
         if self._process.is_alive():

@@ -31,17 +31,18 @@ from .state import export_state, load_state
 FRAME_HZ = 60.0
 CHUNK_SECONDS = 0.006  # long enough to amortise per-chunk work, short enough that edits land at once
 PUBLISH_INTERVAL = 1.0 / FRAME_HZ
+PARENT_CHECK_SECONDS = 0.25  # a trainer process notices within this that its GUI is gone
 
 
 class Trainer(RewindMixin, TrainerCommands):
     _guard: DivergenceGuard | None = None  # the current loop's (see _divergence_guard)
 
     def __init__(self, spec: ProblemSpec | None = None, *, threaded: bool = True, loop_seed: int = 0,
-                 commands=None, mailbox=None, idle_check=None, history_cap: int | None = 200_000_000):
+                 commands=None, mailbox=None, alive_check=None, history_cap: int | None = 200_000_000):
         # A trainer process passes its inter-process queue and a mailbox that sends snapshots back.
         self._commands = commands if commands is not None else queue.SimpleQueue()
         self.mailbox = mailbox if mailbox is not None else Mailbox()
-        self._idle_check = idle_check  # called about once a second while paused; returns False to stop
+        self._alive_check = alive_check  # called every PARENT_CHECK_SECONDS, training or not; False stops
         self._loop_seed = loop_seed
         self._generation = 0
         self._running = False
@@ -101,12 +102,15 @@ class Trainer(RewindMixin, TrainerCommands):
         self._run()
 
     def _run(self) -> None:
+        # The parent check runs while training too: a trainer whose GUI died must not train on at a full core.
+        check, next_check = self._alive_check, time.monotonic() + PARENT_CHECK_SECONDS
         while not self._stopping:
-            if not self._running:
-                idle = self._idle_check
-                self._drain(block=True, timeout=1.0 if idle else None)
-                if idle and not self._running and not idle():
+            if check is not None and time.monotonic() >= next_check:
+                if not check():
                     break
+                next_check = time.monotonic() + PARENT_CHECK_SECONDS
+            if not self._running:
+                self._drain(block=True, timeout=PARENT_CHECK_SECONDS if check else None)
                 continue
             self._drain(block=False)
             if not self._running or self._stopping:
@@ -117,7 +121,7 @@ class Trainer(RewindMixin, TrainerCommands):
                 wait = self._wait_for_budget()
                 if wait >= PUBLISH_INTERVAL and len(self.loop.losses) > self._published_losses:
                     self._publish()  # a slow step is shown while it is the latest, not when the next one comes
-                self._drain(block=True, timeout=wait)
+                self._drain(block=True, timeout=min(wait, PARENT_CHECK_SECONDS))
                 continue
             self._train_chunk(n)
             if time.perf_counter() - self._last_publish >= PUBLISH_INTERVAL:
@@ -129,7 +133,10 @@ class Trainer(RewindMixin, TrainerCommands):
         except queue.Empty:
             return
         while True:
-            self._apply(*cmd)
+            try:
+                self._apply(*cmd)
+            except Exception as exc:  # noqa: BLE001 - the trainer is a process the GUI depends on: it serves on
+                self._refuse(cmd[0], exc)
             # Counted once done: a snapshot published halfway through a command (the old branch's last losses
             # before a rewind) has not seen it; the one after the batch below has.
             self._applied += 1
@@ -141,6 +148,12 @@ class Trainer(RewindMixin, TrainerCommands):
             self._publish(pinned=True)  # the user sees exactly the typed value before training moves on
         elif not self._stopping:
             self._publish()  # every command is answered, so the GUI knows what the trainer has seen
+
+    def _refuse(self, name: str, exc: Exception) -> None:
+        """A command that raised: say which and why; the commands validate before changing anything, so the
+        trainer serves on as it was."""
+        self._pending_message = f"Not applied: {name} failed ({type(exc).__name__}: {exc})."
+        self._publish()
 
     def _apply(self, name: str, args: tuple) -> None:
         loop = self.loop
@@ -180,6 +193,7 @@ class Trainer(RewindMixin, TrainerCommands):
                 self._record_live()
         elif name == "reset":
             seed = args[0] if args[0] is not None else self.spec.seed
+            np.random.SeedSequence(seed)  # refuses a seed NumPy cannot use before anything changes
             self.spec = self.spec.replace(seed=seed)
             self.network.reinitialize(seed)
             loop.optimizer = make_optimizer_for(self.spec)
