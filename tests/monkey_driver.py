@@ -650,13 +650,41 @@ def act_save_to_full_disk(h: Harness) -> str:
     return "saved to a full disk: " + (h.warnings[-1][:160] if len(h.warnings) > before else "no message")
 
 
+def act_kill_trainer(h: Harness) -> str:
+    """SIGKILL the trainer process (as a crash or the OOM killer would), then let the window's supervision do
+    its work: it must notice within 1 s and have a new trainer running within 3 s."""
+    import signal
+
+    w = h.window
+    process = getattr(w.trainer, "_process", None)
+    if process is None:
+        return "no trainer process to kill"
+    restarts = w.supervisor.restarts
+    killed = time.perf_counter()
+    os.kill(process.pid, signal.SIGKILL)
+    process.join(2)
+    noticed = None
+    while time.perf_counter() - killed < 3.0:
+        h.app.processEvents()
+        if noticed is None and w.supervisor.fault() is not None:
+            noticed = time.perf_counter() - killed
+        if w.supervisor.restarts > restarts and w.trainer.alive and w.snapshot().applied >= w.trainer.sent:
+            break
+        time.sleep(0.005)
+    if noticed is None or noticed > 1.0:
+        h.problems.append(f"the window did not notice the killed trainer within 1 s ({noticed})")
+    if w.supervisor.restarts == restarts:
+        h.problems.append("no new trainer within 3 s of the kill")
+    return f"killed the trainer: noticed after {noticed or 0:.2f} s, restarts {w.supervisor.restarts}"
+
+
 ACTIONS = {
     "combo": act_combo, "slider": act_slider, "button": act_button, "feature": act_feature, "batch": act_batch,
     "key": act_key, "wait": act_wait, "click_canvas": act_click_canvas, "drag_canvas": act_drag_canvas,
     "wheel_canvas": act_wheel_canvas, "click_point": act_click_point, "add_point": act_add_point,
     "menu": act_menu, "type": act_type, "nudge": act_nudge, "history": act_history, "sample_box": act_sample_box,
     "save_open": act_save_open, "weights_round_trip": act_weights_round_trip, "resize": act_resize,
-    "open_hostile": act_open_hostile, "save_to_full_disk": act_save_to_full_disk,
+    "open_hostile": act_open_hostile, "save_to_full_disk": act_save_to_full_disk, "kill_trainer": act_kill_trainer,
 }
 
 

@@ -61,6 +61,7 @@ class WindowMachine(RuleBasedStateMachine):
         self.h = type(self).harness
         self.w = self.h.open_window(self.window_size)
         self.done: list[str] = []
+        self.kills = 0
 
     def teardown(self):
         self.h.close_window()
@@ -344,6 +345,24 @@ class WindowMachine(RuleBasedStateMachine):
         self._unchanged_by("save_to_full_disk")
         left = list((self.h.tmp / f"full-{self.h.example}").iterdir())
         assert not left, f"a failed save left {[p.name for p in left]}"
+
+    @precondition(lambda self: self.h.trainer == "process" and self.kills < 2)  # 3 deaths in 30 s: gives up
+    @rule()
+    @recorded
+    def kill_trainer(self):
+        """SIGKILL the trainer: a new one goes on from what the window showed — parameters, step, undo."""
+        w = self.w
+        steady = not w.actionPlayPause.isChecked() and w.timeline.viewing is None
+        before, step, undo = w.parameters(), w.step_count(), w.undo_stack.count()
+        self.kills += 1
+        text = self._do("kill_trainer")
+        assert w.trainer.alive and w.supervisor.serving(), f"{text}: no trainer serves"
+        assert w.undo_stack.count() == undo, f"{text}: the undo history changed"
+        assert not w.actionPlayPause.isChecked() or w.snapshot().running, f"{text}: Play says Pause, nothing trains"
+        if steady:
+            assert w.step_count() == step, f"{text}: step {step} became {w.step_count()}"
+            for a, b in zip(before, w.parameters()):
+                np.testing.assert_array_equal(a, b, err_msg=f"{text}: the parameters changed")
 
     # ---- invariants -------------------------------------------------------------------------------------------
     CHECKS = (
