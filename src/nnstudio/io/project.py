@@ -227,6 +227,11 @@ def _fsync_directory(directory: str) -> None:
             os.close(fd)
 
 
+# A save's temporary file beside its target; the writer's process id in the name lets the next launch tell
+# a dead writer's leftover (a kill during save) from a save still under way.
+TEMP_PREFIX, TEMP_SUFFIX = ".nnstudio-", ".tmp"
+
+
 def save_project(path, project: Project) -> None:
     """Writes ``project`` to ``path`` atomically: the file is either the old one or the whole new one."""
     try:
@@ -240,7 +245,8 @@ def save_project(path, project: Project) -> None:
     except OSError:
         mode = 0o644
     try:
-        tmp = tempfile.NamedTemporaryFile(delete=False, dir=directory, prefix=".nnstudio-", suffix=".tmp")
+        tmp = tempfile.NamedTemporaryFile(delete=False, dir=directory, prefix=f"{TEMP_PREFIX}{os.getpid()}-",
+                                          suffix=TEMP_SUFFIX)
     except OSError as e:
         raise ProjectError(f"cannot save in {directory}: {e.strerror or e}") from e
     try:
