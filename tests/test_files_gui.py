@@ -98,17 +98,22 @@ def test_autosave_and_recovery_after_a_crash(qtbot, open_window, monkeypatch):
     w.files.start_session()
     train(qtbot, w, 7)
     assert w.files.autosave() and files.FileController.autosave_path().exists()
-    # A crash: the lock stays behind with a process id that no longer runs.
-    (files.data_dir() / "session.lock").write_text("999999")
-    w.files._session = False  # the crashed session cannot clean up
+    # A crash: the session lock stays behind, held by a process that no longer runs.
+    w.files.end_session = lambda: None  # the crashed session cannot clean up
     w.files.guard = False
     w.close()
+    w.files._lock.unlock()  # a dead process holds nothing (its lock file is left by the subprocess below)
+    lock = files.data_dir() / "session.lock"
+    lock.unlink(missing_ok=True)
+    code = ("import os, sys; from PySide6.QtCore import QLockFile; f = QLockFile(sys.argv[1]); f.tryLock(0); "
+            "os._exit(1)")
+    subprocess.run([sys.executable, "-c", code, str(lock)], timeout=60)
     monkeypatch.setattr(files.QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.Open))
     w2 = open_window()
     w2.files.start_session()
     assert w2.step_count() == 7 and w2.isWindowModified()  # recovered, and not yet saved anywhere
-    w2.files.guard = False
-    w2.close()
+    monkeypatch.setattr(files.QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.Discard))
+    w2.close()  # the recovered work is discarded (tests/test_recovery_safety.py has the other answers)
     assert not files.FileController.autosave_path().exists()  # a clean exit leaves nothing to recover
 
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSettings, QStandardPaths, QTimer
+from PySide6.QtCore import QLockFile, QObject, QSettings, QStandardPaths, QTimer
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
+from ..io.filesystem import TEMP_PREFIX, TEMP_SUFFIX
 from ..io.project import SUFFIX, ProjectError, load_project, save_project
 from ..training.problem import ProblemSpec
 from .actions import _action
@@ -16,6 +17,9 @@ from .actions import _action
 AUTOSAVE_MS = 3 * 60 * 1000
 MAX_RECENT = 8
 FILTER = f"nnstudio projects (*{SUFFIX})"
+# The saved marker of work that is saved nowhere (recovered from an autosave): no state ever equals it, so the
+# work stays unsaved whatever snapshots arrive, until a save marks it clean.
+NOTHING_SAVED = object()
 
 
 def data_dir() -> Path:
@@ -34,8 +38,9 @@ class FileController(QObject):
         self._build_actions()
         self._autosave = QTimer(self, interval=AUTOSAVE_MS, timeout=self.autosave)
         self._autosave.start()
-        self._lock = data_dir() / "session.lock"
+        self._lock: QLockFile | None = None
         self._session = False  # only the app's own window owns the lock and the autosave (not tests, screenshots)
+        self._discarded = False  # the user said Discard to the unsaved work: its autosave may go
         self.guard = False  # ask before losing unsaved work: on for the app's window (scripts close silently)
         self.update_title()
 
@@ -98,6 +103,13 @@ class FileController(QObject):
         self.dirty = False
         self.update_title()
 
+    def mark_saved_nowhere(self):
+        """What is open is saved in no file (recovered work): it stays unsaved until the user saves it."""
+        self._marker = NOTHING_SAVED
+        self.path = None
+        self.dirty = True
+        self.update_title()
+
     def update_title(self):
         name = self.path.name if self.path else "untitled"
         self.w.setWindowModified(self.dirty)
@@ -158,6 +170,7 @@ class FileController(QObject):
         self.path = path
         self._remember(path)
         self.mark_clean()
+        self._drop_autosave()  # the work is safe in its file now
         self.w.statusBar().showMessage(f"Saved {path}", 4000)
         return True
 
@@ -170,7 +183,8 @@ class FileController(QObject):
             QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel, QMessageBox.Save)
         if answer == QMessageBox.Save:
             return self.save()
-        return answer == QMessageBox.Discard
+        self._discarded = answer == QMessageBox.Discard
+        return self._discarded
 
     # ---- autosave and recovery -------------------------------------------------------------------
     @staticmethod
@@ -184,41 +198,85 @@ class FileController(QObject):
             project = self.w.current_project()
             project.meta["autosaved_from"] = str(self.path) if self.path else None
             save_project(self.autosave_path(), project)
-        except (ProjectError, OSError, TimeoutError):
-            return False  # autosave must never interrupt the user; the next attempt comes in a few minutes
+        except (ProjectError, OSError, TimeoutError) as exc:
+            # No dialog: autosave must never interrupt the user; but a silent failure would let them trust it.
+            self.w.statusBar().showMessage(f"Autosave failed: {exc}. Save the project to keep your work.", 15000)
+            return False
         return True
 
+    def owns_session(self) -> bool:
+        """True when this window holds the session lock, and so autosaves and recovers (one window at a time)."""
+        return self._session
+
     def start_session(self):
-        """Called once the window is shown: offer to recover what a crashed session autosaved."""
-        crashed = self._lock.exists() and not _pid_alive(_read_pid(self._lock))
-        self._lock.write_text(str(os.getpid()))
-        self._session = self.guard = True
-        if crashed and self.autosave_path().exists():
+        """Called once the window is shown: offer to recover what a crashed session autosaved, and remove
+        what saves killed half-way left behind. Another live window keeps the session (and its autosave)."""
+        self.guard = True
+        path = data_dir() / "session.lock"
+        was_there = path.exists()
+        self._lock = QLockFile(str(path))
+        self._lock.setStaleLockTime(0)  # a live window's lock is never stale, however old; a dead one's is
+        self._session = self._lock.tryLock(0)
+        if not self._session:
+            return
+        remove_stale_temp_files(self._save_folders())
+        if was_there and self.autosave_path().exists():  # the lock was left by a session that died
             answer = QMessageBox.question(
                 self.w, "Recover unsaved work?",
                 "nnstudio did not close properly last time. Open the work it autosaved then?",
                 QMessageBox.Open | QMessageBox.Discard, QMessageBox.Open)
             if answer == QMessageBox.Open and self.open(self.autosave_path()):
-                self.path = None  # a recovered project is saved under a name the user chooses
-                self.dirty = True
-                self.update_title()
+                self.mark_saved_nowhere()  # saved under a name the user chooses; the autosave stays till then
+            elif answer == QMessageBox.Discard:
+                self._drop_autosave()
+
+    def _save_folders(self) -> set[Path]:
+        """Where this app's saves write their temporary files: the autosave's folder and recent projects'."""
+        folders = {data_dir()} | {Path(p).parent for p in self.recent()}
+        if self.path is not None:
+            folders.add(self.path.parent)
+        return folders
+
+    def _drop_autosave(self):
+        if self._session:
+            self.autosave_path().unlink(missing_ok=True)
 
     def end_session(self):
-        """A clean exit: no recovery to offer next time."""
+        """A clean exit: no recovery to offer next time, unless unsaved work was neither saved nor discarded."""
         if not self._session:
             return
-        for path in (self._lock, self.autosave_path()):
+        if not self.dirty or self._discarded:
+            self._drop_autosave()
+        self._lock.unlock()
+        self._session = False
+
+
+def remove_stale_temp_files(folders) -> list[Path]:
+    """Delete the temporary files of saves whose process is gone (a kill during a save leaves one, as big as
+    the project); another live process's save under way is left alone. Returns what was deleted."""
+    removed = []
+    for folder in folders:
+        try:
+            candidates = list(Path(folder).glob(f"{TEMP_PREFIX}*{TEMP_SUFFIX}"))
+        except OSError:
+            continue
+        for path in candidates:
+            pid = _writer_pid(path.name)
+            if pid is None or _pid_alive(pid) or pid == os.getpid():
+                continue
             try:
                 path.unlink()
             except OSError:
-                pass
+                continue
+            removed.append(path)
+    return removed
 
 
-def _read_pid(path: Path) -> int:
-    try:
-        return int(path.read_text().strip())
-    except (OSError, ValueError):
-        return -1
+def _writer_pid(name: str) -> int | None:
+    """The process id in a save's temporary file name (see io.filesystem.TEMP_PREFIX); None if not one of ours."""
+    middle = name[len(TEMP_PREFIX): -len(TEMP_SUFFIX)]
+    pid, _, rest = middle.partition("-")
+    return int(pid) if pid.isdigit() and rest else None
 
 
 def _pid_alive(pid: int) -> bool:
@@ -230,5 +288,5 @@ def _pid_alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    return pid != os.getpid()
+    return True
 

@@ -16,7 +16,9 @@ import os
 import secrets
 import stat
 
-TEMP_PREFIX, TEMP_SUFFIX = ".nnstudio-", ".tmp"  # the names of nnstudio's temporary files, and only theirs
+# The names of nnstudio's temporary files, and only theirs: ".nnstudio-<pid>-<random>.tmp". The writer's process
+# id lets the next launch tell a dead writer's leftover (a kill during a save) from a save still under way.
+TEMP_PREFIX, TEMP_SUFFIX = ".nnstudio-", ".tmp"
 
 _KINDS = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a character device"),
           (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder"))
@@ -93,7 +95,7 @@ def _create_temporary(directory: str) -> tuple[int, str]:
     """A new, empty file in ``directory`` with one of nnstudio's temporary names; the umask sets its mode, as
     for any file the user creates."""
     for _ in range(100):
-        tmp = os.path.join(directory, f"{TEMP_PREFIX}{secrets.token_hex(6)}{TEMP_SUFFIX}")
+        tmp = os.path.join(directory, f"{TEMP_PREFIX}{os.getpid()}-{secrets.token_hex(6)}{TEMP_SUFFIX}")
         try:
             return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666), tmp
         except FileExistsError:
