@@ -20,6 +20,8 @@ import nnstudio.gui.interop as interop
 from nnstudio.io import atomic_write
 from nnstudio.io.weights import save_keras_npz, save_torch_npz
 
+pytestmark = pytest.mark.reliability
+
 resource = pytest.importorskip("resource")
 OLD = b"the file that was here before"
 

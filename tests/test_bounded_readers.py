@@ -22,7 +22,7 @@ from nnstudio.io.project import ProjectError, load_project, project_from_loop, s
 from nnstudio.io.weights import WeightFileError, load_keras_npz, load_torch_npz, load_torch_pt, load_weights
 from nnstudio.training.problem import MAX_DATA_VALUES, ProblemSpec, build_loop, build_network, make_data
 
-pytestmark = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are a POSIX thing")
+pytestmark = [pytest.mark.reliability, pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are a POSIX thing")]
 
 
 @pytest.fixture

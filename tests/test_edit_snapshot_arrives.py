@@ -8,6 +8,8 @@ from PySide6.QtCore import Qt
 from nnstudio.gui.network_view import ParamRef
 from test_main_window import click_param, type_value
 
+pytestmark = pytest.mark.reliability
+
 EDGES = [(0, 0, 0), (0, 1, 2), (1, 3, 1), (0, 0, 3), (1, 2, 0)]
 
 

@@ -12,6 +12,8 @@ from nnstudio.io.project import project_from_loop, save_project
 from nnstudio.training.problem import ProblemSpec, build_loop, build_network, make_data
 from nnstudio.training.trainer import Trainer
 
+pytestmark = pytest.mark.reliability
+
 
 def _small_project(tmp_path):
     spec = ProblemSpec(hidden=(2,))

@@ -14,7 +14,7 @@ import pytest
 
 from nnstudio.io import load_project
 
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
+pytestmark = [pytest.mark.reliability, pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")]
 
 SAVER = textwrap.dedent("""
     import sys

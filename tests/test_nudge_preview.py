@@ -9,6 +9,8 @@ from invariants import check_edges_and_badges
 from nnstudio.gui.network_view import ParamRef
 from test_main_window import click_param
 
+pytestmark = pytest.mark.reliability
+
 
 @pytest.mark.parametrize("finish", ["escape", "enter"])
 def test_a_nudge_preview_outlives_a_snapshot_of_the_same_network(qtbot, open_window, finish):

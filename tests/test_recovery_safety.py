@@ -17,6 +17,8 @@ from nnstudio.io.filesystem import TEMP_PREFIX, TEMP_SUFFIX
 CRASHING_SESSION = """
 import os, sys
 from PySide6.QtCore import QLockFile
+
+pytestmark = pytest.mark.reliability
 lock = QLockFile(sys.argv[1])
 assert lock.tryLock(0)
 os._exit(1)

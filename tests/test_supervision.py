@@ -25,6 +25,8 @@ from nnstudio.training.problem import ProblemSpec
 from nnstudio.training.remote import RemoteTrainer
 from nnstudio.training.trainer import Trainer
 
+pytestmark = pytest.mark.reliability
+
 REF = ParamRef.weight(1, 2, 0)
 
 

@@ -29,6 +29,8 @@ from nnstudio.training.problem import (
 )
 from nnstudio.training.trainer import Trainer
 
+pytestmark = pytest.mark.reliability
+
 
 def run_cli(*args, timeout=60):
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
