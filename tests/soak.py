@@ -9,7 +9,8 @@ An edit is **lost or wrong** if the window does not show the exact typed value r
 **unconfirmed** if no snapshot from the trainer shows it (with the trainer's record of that edit) within
 3.5 s. Undo and redo must show the exact value they restore. Memory must level off: the resident size of
 each process after the first minute (or the first quarter of a shorter run) may grow by at most
-``--max-growth-mb`` (the highest sample of the last half against the highest of the first half).
+``--max-growth-mb`` (the floor: the lowest sample of the last half against the lowest of the first half; the
+trainer's memory rises and falls with the step history of the network on show, which is capped at 200 MB).
 ``--kill-every S`` also SIGKILLs the trainer every S seconds: the window must replace it and lose nothing
 (S > 15: three deaths within 30 s make the window stop restarting, by design). The longest UI stall is the
 longest gap between ticks of a 10 ms timer while the soak waits (the window's own work, not the soak's).
@@ -213,15 +214,18 @@ class Soak:
     def report(self) -> dict:
         settle = min(60.0, self.seconds / 4)
         after = [m for m in self.memory if m[0] >= settle]
-        growth = {}
+        growth, peaks = {}, {}
         for k, name in ((1, "gui"), (2, "trainer")):
-            # The trainer's memory rises and falls with the step history of the network on show (a new network
-            # starts a new one), so "levels off" compares peaks: the last half's highest against the first's.
+            # The trainer's memory rises and falls with the step history of the network on show (capped at
+            # 200 MB; a new network starts a new one), so "levels off" is judged by the floor: the lowest sample
+            # of the last half against the lowest of the first half. A leak raises the floor; the peak is bounded.
             values = [m[k] for m in after if m[k] == m[k]]
             half = len(values) // 2
-            growth[name] = max(values[half:]) - max(values[:half]) if half else 0.0
+            growth[name] = min(values[half:]) - min(values[:half]) if half else 0.0
+            peaks[name] = max(values) if values else float("nan")
         return {"seconds": self.seconds, **self.figures, "longest_stall_s": round(self.longest_stall, 3),
                 "memory_growth_after_settle_mb": {k: round(v, 1) for k, v in growth.items()},
+                "memory_peak_mb": {k: round(v, 1) for k, v in peaks.items()},
                 "settle_s": settle, "memory": [tuple(round(x, 1) for x in m) for m in self.memory],
                 "failures": self.failures[:20]}
 
@@ -245,8 +249,9 @@ def main(argv=None) -> int:
           f"{report['architecture_changes']} architecture changes, {report['restarts']} trainer restarts; "
           f"longest UI stall {report['longest_stall_s']:.3f} s")
     print(f"memory (MB, GUI/trainer): {curve}")
-    print(f"growth after {report['settle_s']:.0f} s: GUI {report['memory_growth_after_settle_mb']['gui']} MB, "
-          f"trainer {report['memory_growth_after_settle_mb']['trainer']} MB")
+    print(f"floor growth after {report['settle_s']:.0f} s: GUI {report['memory_growth_after_settle_mb']['gui']} MB, "
+          f"trainer {report['memory_growth_after_settle_mb']['trainer']} MB; peaks: GUI "
+          f"{report['memory_peak_mb']['gui']} MB, trainer {report['memory_peak_mb']['trainer']} MB")
     for f in report["failures"]:
         print("FAILED:", f)
     ok = (not report["failures"] and report["edits"] > 0
