@@ -354,11 +354,13 @@ class WindowMachine(RuleBasedStateMachine):
         w = self.w
         steady = not w.actionPlayPause.isChecked() and w.timeline.viewing is None
         before, step, undo = w.parameters(), w.step_count(), w.undo_stack.count()
+        playing = w.actionPlayPause.isChecked()
         self.kills += 1
         text = self._do("kill_trainer")
         assert w.trainer.alive and w.supervisor.serving(), f"{text}: no trainer serves"
         assert w.undo_stack.count() == undo, f"{text}: the undo history changed"
-        assert not w.actionPlayPause.isChecked() or w.snapshot().running, f"{text}: Play says Pause, nothing trains"
+        assert w.actionPlayPause.isChecked() == playing, f"{text}: training did not carry on as it was"
+        assert not playing or w.snapshot().running, f"{text}: Play says Pause, nothing trains"
         if steady:
             assert w.step_count() == step, f"{text}: step {step} became {w.step_count()}"
             for a, b in zip(before, w.parameters()):

@@ -68,6 +68,7 @@ class Supervisor:
             return
         w, old = self.w, self.w.trainer
         how = _how(getattr(getattr(old, "_process", None), "exitcode", None))
+        was_training = w.actionPlayPause.isChecked()
         w.show_stopped()
         snap = w.snapshot()
         self._fault = (snap.generation, "trainer stopped")
@@ -95,6 +96,8 @@ class Supervisor:
         self._fault = (snap.generation, "trainer stopped, restarted")
         w.statusBar().showMessage(message)
         w.attach_trainer(new)
+        if was_training:  # the run carries on as the user left it: a crash is not a pause
+            w.actionPlayPause.setChecked(True)
         w.refresh_health()
 
 
