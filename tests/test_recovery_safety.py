@@ -12,13 +12,13 @@ from PySide6.QtWidgets import QMessageBox
 import nnstudio.gui.files as files
 from nnstudio.io.filesystem import TEMP_PREFIX, TEMP_SUFFIX
 
+pytestmark = pytest.mark.reliability
+
 # A process that takes the session lock the way the app does and dies without letting go of it (os._exit
 # runs no destructor, as a kill -9 or a segfault).
 CRASHING_SESSION = """
 import os, sys
 from PySide6.QtCore import QLockFile
-
-pytestmark = pytest.mark.reliability
 lock = QLockFile(sys.argv[1])
 assert lock.tryLock(0)
 os._exit(1)
