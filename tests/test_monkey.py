@@ -82,21 +82,21 @@ def test_shrinking_keeps_only_what_the_crash_needs(monkeypatch, tmp_path):
 
 
 def test_a_segfault_is_caught_reported_and_shrunk(tmp_path):
-    """A real SIGSEGV inside the runner (injected: when a 'menu' action follows a 'wait') ends only the
+    """A real SIGSEGV inside the runner (injected: when a 'key' action follows a 'resize') ends only the
     subprocess; its logged sequence is replayed in parts down to the two actions that crash."""
     env = _env(tmp_path)
-    env["NNSTUDIO_MONKEY_FAULT"] = "wait,menu"
+    env["NNSTUDIO_MONKEY_FAULT"] = "resize,key"
     log = tmp_path / "actions.jsonl"
     done = subprocess.run([sys.executable, str(RUNNER), "--seed", "1", "--examples", "30", "--steps", "30",
                            "--screen", "1280x720", "--log", str(log)], capture_output=True, text=True, timeout=600,
                           env=env)
     assert done.returncode == -11, done.stdout[-2000:]
-    os.environ["NNSTUDIO_MONKEY_FAULT"] = "wait,menu"  # the replays inherit it, as they would a real crash
+    os.environ["NNSTUDIO_MONKEY_FAULT"] = "resize,key"  # the replays inherit it, as they would a real crash
     try:
         shrunk = shrink_crash(_last_sequence(log), "1280x720", "sync", tmp_path)
     finally:
         del os.environ["NNSTUDIO_MONKEY_FAULT"]
-    assert [a["action"] for a in shrunk] == ["wait", "menu"]
+    assert [a["action"] for a in shrunk] == ["resize", "key"]
 
 
 @pytest.mark.parametrize(("screen", "trainer"), RUNS)
