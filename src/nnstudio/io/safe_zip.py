@@ -86,14 +86,20 @@ def open_archive(fp, what: str, *, max_members: int, max_total: int) -> zipfile.
     return zf
 
 
-def read_member(zf: zipfile.ZipFile, name: str, limit: int, what: str) -> bytes:
-    """The bytes of member ``name``: its declared size must be ≤ limit, and its real size must match."""
+def _member_info(zf: zipfile.ZipFile, name: str, limit: int, what: str) -> zipfile.ZipInfo:
+    """Member ``name``'s entry, refused when missing or declared larger than ``limit`` bytes."""
     try:
         info = zf.getinfo(name)
     except KeyError:
         raise SafeReadError(f"{what} has no {name}") from None
     if info.file_size > limit:
         raise SafeReadError(f"{name} in {what} is too large ({info.file_size:,} bytes; at most {limit:,})")
+    return info
+
+
+def read_member(zf: zipfile.ZipFile, name: str, limit: int, what: str) -> bytes:
+    """The bytes of member ``name``: its declared size must be ≤ limit, and its real size must match."""
+    info = _member_info(zf, name, limit, what)
     chunks, n = [], 0
     try:
         with zf.open(info) as f:
@@ -185,12 +191,7 @@ _LOCAL_HEADER = struct.Struct("<4s5H3L2H")  # a member's local header; its name 
 def member_file(zf: zipfile.ZipFile, fp, name: str, limit: int, what: str):
     """Member ``name`` of ``zf`` (opened over seekable ``fp``) as a seekable binary file, read in place when it is
     stored (nnstudio stores arrays.npz): nothing of it is in memory until it is read."""
-    try:
-        info = zf.getinfo(name)
-    except KeyError:
-        raise SafeReadError(f"{what} has no {name}") from None
-    if info.file_size > limit:
-        raise SafeReadError(f"{name} in {what} is too large ({info.file_size:,} bytes; at most {limit:,})")
+    info = _member_info(zf, name, limit, what)
     if info.compress_type != zipfile.ZIP_STORED:
         return io.BytesIO(read_member(zf, name, limit, what))
     fp.seek(info.header_offset)
