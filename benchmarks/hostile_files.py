@@ -6,15 +6,16 @@ RSS, beside the peak after importing NumPy and nnstudio (RSS is a high-water mar
 
 from __future__ import annotations
 
-import io
-import json
 import os
 import subprocess
 import sys
 import tempfile
-import zipfile
+from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from hostile import rewrite_project, trained_project  # noqa: E402
 
 READ = """
 import resource, sys, time
@@ -36,29 +37,9 @@ print(f"{dt:5.2f} s, peak RSS {peak / 1024:4.0f} MB (after imports {before / 102
 
 
 def project_with(path, change, arrays):
-    from nnstudio.io.project import project_from_loop, save_project
-    from nnstudio.training.problem import ProblemSpec, build_loop, build_network, make_data
-
-    spec = ProblemSpec()
-    loop = build_loop(spec, build_network(spec), make_data(spec))
-    loop.run(30)
-    save_project(path, project_from_loop(spec, loop))
-    with zipfile.ZipFile(path) as zf:
-        doc = json.loads(zf.read("project.json"))
-        inner = zipfile.ZipFile(io.BytesIO(zf.read("arrays.npz")))
-        members = {n: inner.read(n) for n in inner.namelist()}
-    change(doc)
-    packed = io.BytesIO()
-    with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as out:
-        for name, data in members.items():
-            out.writestr(name, data)
-        for key, a in arrays.items():
-            buf = io.BytesIO()
-            np.save(buf, a)
-            out.writestr(f"{key}.npy", buf.getvalue())
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("project.json", json.dumps(doc))
-        zf.writestr("arrays.npz", packed.getvalue(), compress_type=zipfile.ZIP_STORED)
+    """A trained project rewritten by tests/hostile.py (the same files the tests and the state machine use)."""
+    trained_project(path, 30)
+    rewrite_project(path, change, arrays)
 
 
 def main() -> None:

@@ -589,7 +589,7 @@ HOSTILE_FILES = ("garbage", "truncated", "folder", "bad_seed", "empty", "fifo")
 
 def _hostile_file(h: Harness, kind: str) -> Path:
     """A path a user might pick by mistake or be handed: never a project the window can show."""
-    import zipfile
+    from hostile import rewrite_project, trained_project
 
     folder = h.tmp / f"hostile-{h.example}"
     folder.mkdir(exist_ok=True)
@@ -604,23 +604,12 @@ def _hostile_file(h: Harness, kind: str) -> Path:
     elif kind == "empty":
         path.write_bytes(b"")
     else:
-        from nnstudio.io import project_from_loop, save_project
-        from nnstudio.training.problem import ProblemSpec, build_loop, build_network, make_data
-
-        spec = ProblemSpec()
-        save_project(path, project_from_loop(spec, build_loop(spec, build_network(spec), make_data(spec))))
-        data = path.read_bytes()
+        trained_project(path, steps=0)
         if kind == "truncated":
+            data = path.read_bytes()
             path.write_bytes(data[: len(data) // 2])
         else:  # bad_seed: a well-formed file whose settings no panel can make (seed −1 killed the trainer)
-            with zipfile.ZipFile(path) as zf:
-                members = {name: zf.read(name) for name in zf.namelist()}
-            doc = json.loads(members["project.json"])
-            doc["spec"]["seed"] = -1
-            members["project.json"] = json.dumps(doc).encode()
-            with zipfile.ZipFile(path, "w") as zf:
-                for name, blob in members.items():
-                    zf.writestr(name, blob)
+            rewrite_project(path, lambda doc: doc["spec"].__setitem__("seed", -1))
     return path
 
 

@@ -3,19 +3,17 @@ memory budget before anything is allocated, and the editor refuses text too long
 
 from __future__ import annotations
 
-import io
-import json
 import os
 import subprocess
 import sys
 import threading
 import tracemalloc
-import zipfile
 
 import numpy as np
 import pytest
 
 import nnstudio.gui.files as files
+from hostile import Zeros, rewrite_project, trained_project
 from nnstudio.gui.expressions import MAX_LENGTH, parse_value
 from nnstudio.io.csvdata import CsvError, read_table
 from nnstudio.io.project import ProjectError, load_project, project_from_loop, save_project
@@ -143,33 +141,9 @@ def peak_bytes_while(call) -> tuple[Exception | None, int]:
 
 def inflating_project(path, rows: int):
     """30 steps and a history of ``rows`` rows of zeros, deflated: a small file whose arrays are not small."""
-    spec = ProblemSpec()
-    loop = build_loop(spec, build_network(spec), make_data(spec))
-    loop.run(30)
-    save_project(path, project_from_loop(spec, loop))
-    with zipfile.ZipFile(path) as zf:
-        doc = json.loads(zf.read("project.json"))
-        inner = zipfile.ZipFile(io.BytesIO(zf.read("arrays.npz")))
-        members = {n: inner.read(n) for n in inner.namelist()}
-    doc["history"] = ["steps", "params"]
-    packed = io.BytesIO()
-    with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as out:
-        for name, data in members.items():
-            out.writestr(name, data)
-        for key, shape, dtype in (("steps", (rows,), "<i8"), ("params", (rows, loop.network.n_params), "<f8")):
-            with out.open(f"history.{key}.npy", "w", force_zip64=False) as f:
-                np.lib.format.write_array_header_1_0(f, {"descr": dtype, "fortran_order": False, "shape": shape})
-                if key == "steps":
-                    f.write(np.arange(rows, dtype=dtype).tobytes())
-                else:
-                    zeros = bytes(1 << 20)
-                    left = rows * loop.network.n_params * 8
-                    while left:
-                        f.write(zeros[:left])
-                        left -= min(left, len(zeros))
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("project.json", json.dumps(doc))
-        zf.writestr("arrays.npz", packed.getvalue(), compress_type=zipfile.ZIP_STORED)
+    n_params = trained_project(path, 30)
+    rewrite_project(path, lambda doc: doc.__setitem__("history", ["steps", "params"]),
+                    {"history.steps": np.arange(rows, dtype="<i8"), "history.params": Zeros((rows, n_params))})
 
 
 def test_a_history_far_beyond_the_step_count_is_refused_before_it_is_unpacked(tmp_path):
