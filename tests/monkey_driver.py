@@ -19,6 +19,7 @@ import time
 import traceback
 from pathlib import Path
 
+import numpy as np
 from PySide6.QtCore import (
     QCoreApplication,
     QEvent,
@@ -43,6 +44,8 @@ from PySide6.QtWidgets import (
     QToolButton,
     QWidget,
 )
+
+import nnstudio.training.problem as problem
 
 # Qt messages that are not defects: the offscreen platform plugin's own limits (no native window sizing,
 # raising, activating or keyboard grabs), which a real screen does not have.
@@ -104,10 +107,18 @@ class Harness:
         self.window = None
         self._next_path: str = ""
         self._patch_dialogs()
+        # Reset with new seed and Regenerate draw fresh seeds: from a salt the sequence sets (its "seeds"
+        # action), so a replay draws the same ones and a failure that needs one particular network reproduces.
+        self.seed_salt, self._seeds_drawn = 0, 0
+        problem.fresh_seed = self._fresh_seed
         qInstallMessageHandler(self._qt_message)
         sys.excepthook = self._excepthook
         self._watchdog = QTimer(interval=50, timeout=self._close_modal)
         self._watchdog.start()
+
+    def _fresh_seed(self) -> int:
+        self._seeds_drawn += 1
+        return int(np.random.default_rng([self.seed_salt, self._seeds_drawn]).integers(0, 2**31 - 1))
 
     # ---- problems ------------------------------------------------------------------------------
     def _qt_message(self, kind, context, message) -> None:
@@ -174,6 +185,7 @@ class Harness:
             raise OutOfTime(f"shrinking stopped after {self.shrink_seconds:g} s")
         self.example += 1
         self.sequence = []
+        self.seed_salt, self._seeds_drawn = 0, 0
         self.problems = []  # each sequence answers for its own
         QSettings("nnstudio", "nnstudio").clear()
         self.window = w = MainWindow(trainer=self.trainer)
@@ -667,8 +679,14 @@ def act_kill_trainer(h: Harness) -> str:
     return f"killed the trainer: noticed after {noticed or 0:.2f} s, restarts {w.supervisor.restarts}"
 
 
+def act_seeds(h: Harness, salt: int) -> str:
+    h.seed_salt = int(salt)
+    return f"fresh seeds from salt {salt}"
+
+
 ACTIONS = {
-    "combo": act_combo, "slider": act_slider, "button": act_button, "feature": act_feature, "batch": act_batch,
+    "seeds": act_seeds, "combo": act_combo, "slider": act_slider, "button": act_button, "feature": act_feature,
+    "batch": act_batch,
     "key": act_key, "wait": act_wait, "click_canvas": act_click_canvas, "drag_canvas": act_drag_canvas,
     "wheel_canvas": act_wheel_canvas, "click_point": act_click_point, "add_point": act_add_point,
     "menu": act_menu, "type": act_type, "nudge": act_nudge, "history": act_history, "sample_box": act_sample_box,
@@ -682,11 +700,14 @@ def describe(sequence: list[dict]) -> str:
     return "\n".join(f"  {a['action']}({', '.join(f'{k}={v!r}' for k, v in a['args'].items())})" for a in sequence)
 
 
-def replay(h: Harness, actions: list[dict], size: tuple[int, int] | None = None) -> None:
-    """Run logged actions on a fresh window (the crash shrinker's replays)."""
+def replay(h: Harness, actions: list[dict], size: tuple[int, int] | None = None, check=None) -> None:
+    """Run logged actions on a fresh window (the crash shrinker's replays); ``check(h)`` after each one, as the
+    machine checks its invariants after each rule."""
     h.open_window(size)
     for record in actions:
         h.do(record["action"], **record["args"])
+        if check is not None:
+            check(h)
     h.close_window()
 
 

@@ -18,7 +18,7 @@ import math
 
 import numpy as np
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 from PySide6.QtWidgets import QApplication
 
 import invariants
@@ -70,6 +70,12 @@ class WindowMachine(RuleBasedStateMachine):
         text = self.h.do(action, **args)
         self.done.append(text)
         return text
+
+    @initialize(salt=st.integers(0, 2**16 - 1))
+    @recorded
+    def fresh_seeds_from(self, salt):
+        """The seeds Shift+R and Regenerate draw in this sequence (logged, so a replay draws the same)."""
+        self._do("seeds", salt=salt)
 
     # ---- the problem panel ------------------------------------------------------------------------
     @rule(name=st.sampled_from(COMBOS), u=unit)
@@ -367,60 +373,60 @@ class WindowMachine(RuleBasedStateMachine):
                 np.testing.assert_array_equal(a, b, err_msg=f"{text}: the parameters changed")
 
     # ---- invariants -------------------------------------------------------------------------------------------
-    CHECKS = (
-        ("nothing went wrong", "_no_problems"),
-        ("the trainer is alive", "_trainer_alive"),
-        ("parameters are finite", "_finite"),
-        ("what is drawn equals the numbers", "_drawn"),
-        ("fills and maps follow their ranges", "_fills"),
-        ("the window fits the screen", "_fits"),
-        ("the output plane is square", "_square"),
-        ("axes follow their data", "_axes"),
-        ("one selection everywhere", "_selection"),
-        ("the UI states the mode it shows", "_mode"),
-    )
-
     @invariant()
     def window_is_sound(self):
-        for title, name in self.CHECKS:
-            try:
-                getattr(self, name)()
-            except Exception as exc:
-                self.h.failed(f"invariant {title!r}: {type(exc).__name__}: {exc}")
-                raise AssertionError(f"invariant {title!r} broken after {self.done[-1:]}: {exc}") from exc
+        try:
+            check_window(self.h)
+        except AssertionError as exc:
+            raise AssertionError(f"{exc.args[0]} (after {self.done[-1:]})") from exc
 
-    def _no_problems(self):
-        problems = self.h.take_problems()
-        assert not problems, "\n".join(problems)
 
-    def _trainer_alive(self):
-        if self.h.trainer != "sync":  # a synchronous trainer runs in the GUI's own calls
-            assert self.w.trainer.alive, "the trainer died"
+# ---- invariants: checked after every rule, and after every action of a replay ----------------------------------
+def _no_problems(h):
+    problems = h.take_problems()
+    assert not problems, "\n".join(problems)
 
-    def _finite(self):
-        for a in self.w.parameters():
-            assert np.all(np.isfinite(a)), "a parameter is not finite"
 
-    def _drawn(self):
-        invariants.check_edges_and_badges(self.w)
+def _trainer_alive(h):
+    if h.trainer != "sync":  # a synchronous trainer runs in the GUI's own calls
+        assert h.window.trainer.alive, "the trainer died"
 
-    def _fills(self):
-        invariants.check_window_fills(self.w)
-        invariants.check_maps(self.w)
 
-    def _selection(self):
-        invariants.check_one_selection(self.w)
+def _finite(h):
+    for a in h.window.parameters():
+        assert np.all(np.isfinite(a)), "a parameter is not finite"
 
-    def _mode(self):
-        invariants.check_mode_stated(self.w)
 
-    def _axes(self):
-        invariants.check_axes(self.w)
+def _fills(h):
+    invariants.check_window_fills(h.window)
+    invariants.check_maps(h.window)
 
-    def _square(self):
-        invariants.check_square_plane(self.w)
 
-    def _fits(self):
-        invariants.check_fits_screen(self.w)
-        problems = self.w.layout_problems()  # what a lesson needs: canvas, plots, counters, buttons on screen
-        assert not problems, "; ".join(problems)
+def _fits(h):
+    invariants.check_fits_screen(h.window)
+    problems = h.window.layout_problems()  # what a lesson needs: canvas, plots, counters, buttons on screen
+    assert not problems, "; ".join(problems)
+
+
+CHECKS = (
+    ("nothing went wrong", _no_problems),
+    ("the trainer is alive", _trainer_alive),
+    ("parameters are finite", _finite),
+    ("what is drawn equals the numbers", lambda h: invariants.check_edges_and_badges(h.window)),
+    ("fills and maps follow their ranges", _fills),
+    ("the window fits the screen", _fits),
+    ("the output plane is square", lambda h: invariants.check_square_plane(h.window)),
+    ("axes follow their data", lambda h: invariants.check_axes(h.window)),
+    ("one selection everywhere", lambda h: invariants.check_one_selection(h.window)),
+    ("the UI states the mode it shows", lambda h: invariants.check_mode_stated(h.window)),
+)
+
+
+def check_window(h) -> None:
+    """Every invariant of the harness's window; the first broken one raises AssertionError naming it."""
+    for title, check in CHECKS:
+        try:
+            check(h)
+        except Exception as exc:
+            h.failed(f"invariant {title!r}: {type(exc).__name__}: {exc}")
+            raise AssertionError(f"invariant {title!r} broken: {exc}") from exc

@@ -46,9 +46,11 @@ def main(argv=None) -> int:
     from monkey_driver import Harness, replay
 
     if args.replay:
+        from monkey_machine import check_window
+
         harness = Harness(args.trainer)
         try:
-            replay(harness, json.loads(Path(args.replay).read_text()))
+            replay(harness, json.loads(Path(args.replay).read_text()), check=check_window)
         except Exception:
             traceback.print_exc()
             return 1

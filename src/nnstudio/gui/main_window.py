@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QScrollArea, QSp
 
 from ..engine import ParamRef
 from ..engine.refs import ref_from_index
+from ..training import problem
 from ..training.problem import COLUMNS, PIXELS, ProblemSpec, build_network, features_of
 from ..training.remote import RemoteTrainer
 from ..training.trainer import Trainer
@@ -252,11 +253,11 @@ class MainWindow(ProjectStateMixin, QMainWindow):
 
     def reset(self, new_seed: bool = False):
         self._pause_ui()
-        seed = int(np.random.default_rng().integers(0, 2**31 - 1)) if new_seed else None
+        seed = problem.fresh_seed() if new_seed else None
         self.trainer.reset(seed)
 
     def _regenerate(self):
-        self.trainer.regenerate(int(np.random.default_rng().integers(0, 2**31 - 1)))
+        self.trainer.regenerate(problem.fresh_seed())
 
     def set_speed_index(self, k: int):
         speed = SPEEDS[k]

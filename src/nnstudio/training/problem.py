@@ -335,3 +335,9 @@ def build_loop(spec: ProblemSpec, network: Network, data: ProblemData, loop_seed
         optimizer=make_optimizer_for(spec), loss=spec.resolved_loss, l1=spec.l1, l2=spec.l2,
         batch_size=spec.batch_size, seed=loop_seed,
     )
+
+
+def fresh_seed() -> int:
+    """A new random seed for Reset with new seed and Regenerate (below 2**31, as the panel shows seeds). The one
+    place the app draws one, so a test can make these draws repeatable."""
+    return int(np.random.default_rng().integers(0, 2**31 - 1))
