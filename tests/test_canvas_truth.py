@@ -224,3 +224,33 @@ def test_neuron_maps_follow_each_activations_own_range(qtbot, open_window):
             assert np.abs(rgb - want).max() <= 2.5, f"map of neuron {i} of layer {k}"
             assert not np.any(rgb[:, 0] > rgb[:, 2] + 8), "a ReLU map is drawn orange"
     window.close()
+
+
+def test_a_relu_layer_whose_maps_top_out_below_one_stays_on_its_own_scale(qtbot, open_window):
+    """Found by the state machine (ReLU, then Shift+R): a ReLU layer whose outputs all stay under 0.8 gets a
+    tracked bound of exactly 1, and its maps were drawn as a sigmoid's class probabilities, 0 orange → 1 blue,
+    because the 0…1 case was told by the bound's value, not by the activation's range."""
+    from nnstudio.engine import feature_transform
+    from nnstudio.engine.inspect import neuron_maps
+    from nnstudio.gui.inside import THUMB_SIZE
+
+    window = open_window(ProblemSpec(activation="relu"), trainer="sync")
+    window.flush()
+    grid = feature_transform(window.output_view.plane_grid(THUMB_SIZE), window.snapshot().spec.features)
+    weights = window.parameters()
+    top = float(neuron_maps(window.view_net, grid)[1].max())
+    assert top > 0, "the second ReLU layer is dead on this seed: the case needs some output"
+    weights[2], weights[3] = weights[2] * (0.7 / top), weights[3] * (0.7 / top)  # a ReLU scales with its input
+    window.trainer.set_params(np.concatenate([w.ravel() for w in weights]))
+    qtbot.waitUntil(lambda: np.allclose(window.parameters()[2], weights[2]))
+    window.flush()
+    view = window.network_view
+    values = neuron_maps(window.view_net, grid)[1]
+    assert 0.69 < values.max() < 0.71 and view.thumbnail_bound(2) == 1.0
+    for i in range(values.shape[1]):
+        drawn = view.thumbnail_colors(2, i)[::-1].reshape(-1)
+        rgb = np.stack([(drawn >> s) & 0xFF for s in (16, 8, 0)], axis=1).astype(float)
+        want = np.array([ideal_rgb(x) for x in values[:, i]])  # grey at 0 → blue at the bound, 1
+        assert np.abs(rgb - want).max() <= 2.5, f"map of neuron {i} of layer 2"
+        assert not np.any(rgb[:, 0] > rgb[:, 2] + 8), "a ReLU map is drawn orange"
+    window.close()

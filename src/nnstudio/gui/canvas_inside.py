@@ -48,7 +48,7 @@ def _ranged_colors(arrays, ranges, trackers, prefix: str, classes: bool = False)
         if r.kind == "pixels":
             parts.append(palette.grey_argb32(flat, bound))
             rows.setdefault(r.name, grey_row(label, bound))
-        elif r.kind == "positive" and classes and bound == 1.0:
+        elif r.kind == "positive" and classes and r.bound == 1.0:  # the activation's own 0…1, never a tracked 1
             parts.append(palette.colors_argb32(2.0 * flat - 1.0, 1.0))
             rows.setdefault(r.name, unit_row(label))
         elif r.kind == "positive":
