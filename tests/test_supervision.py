@@ -19,6 +19,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 import nnstudio.gui.files as files
+from hostile import trained_project
 from nnstudio.engine import ParamRef
 from nnstudio.io.project import load_project
 from nnstudio.training.problem import ProblemSpec
@@ -193,6 +194,13 @@ def test_a_trainer_that_cannot_be_restarted_still_lets_save_write_the_work(qtbot
     assert project.step == 40 and project.spec == w.snapshot().spec
     np.testing.assert_array_equal(project.losses, w.loss_plot.train_curve()[1])
     assert project.optimizer["size"] == -1  # the optimizer's state died with the trainer
+    shown = []  # and opening a project says it cannot, at once, and keeps what is open
+    monkeypatch.setattr(files.QMessageBox, "warning", staticmethod(lambda *a, **k: shown.append(a[2])))
+    trained_project(tmp_path / "other.nnstudio", steps=5)
+    before, started = flat(w), time.monotonic()
+    assert not w.files.open(tmp_path / "other.nnstudio")
+    assert time.monotonic() - started < 1 and len(shown) == 1 and "could not be restarted" in shown[0]
+    np.testing.assert_array_equal(flat(w), before)
 
 
 def test_a_trainer_that_dies_again_and_again_is_given_up_on_and_the_work_kept(qtbot, window, monkeypatch):
@@ -242,6 +250,41 @@ def test_a_trainer_that_dies_while_a_save_waits_for_it_is_not_waited_for(qtbot, 
     assert time.monotonic() - started < 5
     np.testing.assert_array_equal(project.params, flat(w))
     assert project.step == 15
+
+
+@pytest.mark.parametrize("how", ["open", "new"])
+def test_a_trainer_that_dies_while_a_project_opens_is_replaced_and_the_project_opens(qtbot, window, tmp_path,
+                                                                                   monkeypatch, how):
+    """The trainer stopped (SIGSTOP) before it read "open this project" (or File → New), then killed: the
+    window waited its full 10 s and a TimeoutError escaped into Qt. Now the new trainer is asked again."""
+    w = window
+    w.trainer.step(25)
+    qtbot.waitUntil(lambda: w.step_count() == 25)
+    path = tmp_path / "saved.nnstudio"
+    saved = save_as(qtbot, w, monkeypatch, path)
+    w.trainer.step(10)
+    qtbot.waitUntil(lambda: w.step_count() == 35)
+    old = w.trainer
+    pid = old._process.pid
+    os.kill(pid, signal.SIGSTOP)  # the command waits in the pipe, unread, and is lost with the process
+    QTimer.singleShot(300, lambda: os.kill(pid, signal.SIGKILL))
+    shown = []
+    monkeypatch.setattr(files.QMessageBox, "warning", staticmethod(lambda *a, **k: shown.append(a[2])))
+    started = time.monotonic()
+    if how == "open":
+        assert w.files.open(path)
+    else:
+        w.files.actionNew.trigger()
+    assert time.monotonic() - started < 5
+    assert not shown, shown
+    assert w.trainer is not old and w.supervisor.restarts == 1
+    if how == "open":
+        assert w.step_count() == 25 and not w.files.dirty
+        np.testing.assert_array_equal(flat(w), saved.params)
+    else:
+        assert w.step_count() == 0 and w.snapshot().spec == ProblemSpec()
+    w.actionStep.trigger()  # and it serves
+    qtbot.waitUntil(lambda: w.step_count() == (26 if how == "open" else 1), timeout=3000)
 
 
 # ---- a GUI that dies ----------------------------------------------------------------------------------

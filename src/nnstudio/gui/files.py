@@ -118,7 +118,11 @@ class FileController(QObject):
     # ---- commands --------------------------------------------------------------------------------
     def new(self):
         if self.confirm_discard():
-            self.w.load_spec(ProblemSpec())
+            try:
+                self.w.load_spec(ProblemSpec())
+            except TimeoutError as exc:
+                QMessageBox.warning(self.w, "Cannot start a new project", f"Nothing was changed:\n\n{exc}.")
+                return
             self.path = None
             self.mark_clean()
 
@@ -137,7 +141,11 @@ class FileController(QObject):
         except (ProjectError, OSError) as exc:
             QMessageBox.warning(self.w, "Cannot open project", f"{Path(path).name} was not opened:\n\n{exc}")
             return False
-        self.w.load_project(project)
+        try:
+            self.w.load_project(project)
+        except TimeoutError as exc:  # the trainer died and its replacement failed too: what was open stays
+            QMessageBox.warning(self.w, "Cannot open project", f"{Path(path).name} was not opened:\n\n{exc}.")
+            return False
         self.path = Path(path)
         self._remember(self.path)
         self.mark_clean()

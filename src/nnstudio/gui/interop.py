@@ -124,7 +124,11 @@ class InteropController(QObject):
                                     f"{Path(path).name}: the file's network ({' → '.join(map(str, sizes))}) "
                                     f"cannot be built here: {exc}.")
                 return False
-            self.w.load_spec(adopted)
+            try:
+                self.w.load_spec(adopted)
+            except TimeoutError as exc:
+                QMessageBox.warning(self.w, "Cannot import weights", f"{Path(path).name} was not imported: {exc}.")
+                return False
         flat = np.concatenate([np.vstack([W, b[None, :]]).ravel() for W, b in zip(weights[0::2], weights[1::2])])
         old = np.array(self.w.snapshot().params)
         command = SetParametersCommand(self.w.apply_all_parameters, old, flat, f"import {Path(path).name}",

@@ -82,22 +82,32 @@ class ProjectStateMixin:
     def load_project(self, project) -> None:
         """Replace what is open by a project (the trainer rebuilds; the window follows its snapshots)."""
         self._pause_ui()
-        self.trainer.load_state(project)
-        self._wait_for(lambda s: s.spec == project.spec and s.step == project.step and s.params is not None
-                       and np.array_equal(s.params, project.params))
+        self._ask_and_wait(lambda trainer: trainer.load_state(project),
+                           lambda s: s.spec == project.spec and s.step == project.step and s.params is not None
+                           and np.array_equal(s.params, project.params))
 
     def load_spec(self, spec: ProblemSpec) -> None:
         """Start again on a setup (File → New)."""
         self._pause_ui()
-        self.trainer.new(spec)
         generation = self._snapshot.generation
-        self._wait_for(lambda s: s.generation != generation)
+        self._ask_and_wait(lambda trainer: trainer.new(spec), lambda s: s.generation != generation)
 
-    def _wait_for(self, done, timeout: float = 10.0) -> None:
+    def _ask_and_wait(self, ask, done, timeout: float = 10.0) -> None:
+        """Send a command with ``ask(trainer)`` and show snapshots until one is ``done``. A trainer that dies
+        first loses the command with it: the one the supervisor starts in its place is asked again (once)."""
+        asked, first = self.trainer, self.trainer
+        ask(asked)
         end = time.monotonic() + timeout
         while not (self._snapshot is not None and done(self._snapshot)):
             if time.monotonic() > end:
                 raise TimeoutError("the trainer did not answer in time")
+            if self.supervisor.is_down():
+                raise TimeoutError("the trainer stopped and could not be restarted")
+            if self.trainer is not asked:
+                if asked is not first:
+                    raise TimeoutError("the trainer stopped twice before it answered")
+                asked = self.trainer
+                ask(asked)
             self._poll()
             QCoreApplication.processEvents()
             time.sleep(0.002)
