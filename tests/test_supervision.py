@@ -171,6 +171,27 @@ def test_a_trainer_killed_while_paused_is_replaced_and_step_goes_on(qtbot, windo
     assert w.trainer.alive and w.supervisor.restarts == 1
 
 
+def test_a_trainer_killed_while_a_past_step_is_on_show_goes_on_from_that_step_and_its_epoch(qtbot, window):
+    """The new trainer starts from what the window shows: the past step's parameters, losses, and epoch (it
+    took the live epoch, so the epoch counter jumped ahead of the step)."""
+    w = window
+    w.trainer.step(10)
+    qtbot.waitUntil(lambda: w.step_count() == 10)
+    epoch_then, params_then = w.snapshot().epoch, flat(w)
+    w.trainer.step(300)
+    qtbot.waitUntil(lambda: w.step_count() == 310, timeout=5000)
+    assert w.snapshot().epoch > epoch_then
+    w.trainer.seek(10)
+    qtbot.waitUntil(lambda: w.snapshot().viewing == 10)
+    old = w.trainer
+    kill(old)
+    qtbot.waitUntil(lambda: w.trainer is not old and w.snapshot().applied >= w.trainer.sent
+                    and w.supervisor.serving(), timeout=3000)
+    qtbot.waitUntil(lambda: w.step_count() == 10, timeout=3000)
+    assert w.snapshot().epoch == epoch_then and w.snapshot().viewing is None
+    np.testing.assert_array_equal(flat(w), params_then)
+
+
 def test_a_trainer_that_cannot_be_restarted_still_lets_save_write_the_work(qtbot, window, tmp_path, monkeypatch):
     w = window
     w.trainer.step(40)

@@ -34,13 +34,14 @@ class ProjectStateMixin:
         from ..io.project import Project
 
         snap = self._snapshot
-        step = snap.step if snap.viewing is None else snap.viewing  # the parameters shown are that step's
+        # The parameters shown are those of the step on show, and so are the epoch and the losses.
+        step, epoch = (snap.step, snap.epoch) if snap.viewing is None else (snap.viewing, snap.viewing_epoch)
         steps, losses = self.loss_plot.train_curve()
         losses = losses[steps <= step]
         return Project(
             spec=snap.spec, params=np.array(self._params, dtype=np.float64),
             optimizer={"name": snap.spec.optimizer, "iterations": 0, "size": -1, "state": {}}, step=step,
-            epoch=snap.epoch, losses=losses,
+            epoch=epoch, losses=losses,
             evaluations=[e for e in self.supervisor.evaluations() if e.step <= step],
             custom_data=self._custom_data(snap.spec), history=None, meta={"app_version": __version__},
         )

@@ -46,6 +46,7 @@ class Snapshot:
     # step were dropped: the GUI dims the old curve and starts a new one at first_step). ``history`` holds
     # History.to_arrays() in the snapshot answering export_history.
     viewing: int | None = None
+    viewing_epoch: int | None = None  # the epoch counter at step ``viewing`` (a restart from there takes it)
     branch: int = 0
     history: dict | None = None
     export: dict | None = None  # answer to export_state: optimizer state, all losses and evaluations, history

@@ -366,7 +366,8 @@ class Trainer(RewindMixin, TrainerCommands):
         snap = Snapshot(
             params, loop.step_count, loop.epoch, losses, evaluations, tuple(self._pending_edits), self._running,
             self._generation, self.spec, self.data, self._pending_message, pinned, **details,
-            viewing=viewing, branch=self._branch, history=history, export=export, applied=self._applied,
+            viewing=viewing, viewing_epoch=None if viewing is None else self.history.epoch_at(viewing),
+            branch=self._branch, history=history, export=export, applied=self._applied,
             loss_limit=self._guard.limit if self._guard is not None and self._guard.loop is loop else None,
         )
         self._pending_edits = []
