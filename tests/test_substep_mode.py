@@ -130,3 +130,28 @@ def test_the_sub_step_entry_cannot_be_chosen_by_hand(qtbot, window):
     qtbot.keyClick(combo, Qt.Key_End)
     assert combo.currentData() == "signal" and window.network_view.edge_mode() == "signal"
     assert window.network_view.caption() == ""  # the first train sample is selected: no note needed
+
+
+def test_an_update_that_diverges_ends_the_phase_it_was_awaited_in(qtbot, window):
+    """Found by the state machine: at learning rate 10 the second sub-stepped update diverged, the trainer went
+    back to its last good step, and the backward picture waited for a step that never came — its ±1000
+    gradient legend stayed over parameters whose gradients were 0.23."""
+    import invariants
+
+    controls = window.controls
+    sub_steps(qtbot, window)
+    controls.learning_rate.setCurrentIndex(controls.learning_rate.count() - 1)
+    controls.activation.setCurrentIndex(0)
+    qtbot.waitUntil(lambda: window.snapshot().spec.activation == controls.activation.currentData()
+                    and window.snapshot().next_batch is not None)
+    for _ in range(5):  # forward, backward, update (step 1), forward, backward
+        step_key(qtbot, window)
+        qtbot.waitUntil(lambda: window.inside.substeps._awaiting_step is None
+                        and window.snapshot().next_batch is not None, timeout=3000)
+    assert window.inside.substeps.phase == "backward" and window.step_count() == 1
+    step_key(qtbot, window)  # the update of step 2 diverges
+    qtbot.waitUntil(lambda: "diverged" in (window.statusBar().currentMessage() or ""), timeout=3000)
+    window.flush()
+    assert window.inside.substeps.phase is None and window.network_view.caption() == ""
+    assert window.network_view.edge_mode() == "weight"
+    invariants.check_edges_and_badges(window)

@@ -46,6 +46,7 @@ class SubSteps:
         self.batch = None
         self.grads = None  # the backward sub-step's gradients (Keras list)
         self._awaiting_step: int | None = None
+        self._step_command = 0  # the trainer's command count once the awaited step was sent
         self._params: np.ndarray | None = None  # the parameters the phase's picture was computed at
         self._data = None  # and the data its mini-batch indexes into
         self._loss = None  # and the loss it differentiates
@@ -106,6 +107,7 @@ class SubSteps:
         elif self.phase == "backward":
             self._awaiting_step = snap.step + 1
             w.trainer.step(1)
+            self._step_command = w.trainer.sent
 
     def show_edge_entry(self):
         """The Edges combo names what this phase's edges show."""
@@ -145,7 +147,14 @@ class SubSteps:
         self._show("backward", EDGES["backward"], loss=loss)
 
     def snapshot_applied(self, snap):
-        if self._awaiting_step is None or snap.step < self._awaiting_step:
+        if self._awaiting_step is None:
+            return
+        if snap.step < self._awaiting_step:
+            if snap.applied >= self._step_command:
+                # The trainer took the step and is not at it: the update diverged and it went back, or the run
+                # was replaced. The step awaited will not come, and the picture of its phase must not stay.
+                self.reset()
+                self.inside.params_shown()
             return
         self._awaiting_step = None
         view = self.inside.view
