@@ -485,7 +485,10 @@ class MainWindow(ProjectStateMixin, QMainWindow):
 
     # ---- closing -----------------------------------------------------------------------------
     def closeEvent(self, event):
-        if not self.files.confirm_discard():
+        if self.files.close_when_saved():
+            event.ignore()
+            return
+        if not self.files.confirm_discard():  # (it waits for a save being written: no half-written file)
             event.ignore()
             return
         self.files.end_session()
