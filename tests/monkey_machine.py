@@ -378,6 +378,7 @@ class WindowMachine(RuleBasedStateMachine):
         ("axes follow their data", "_axes"),
         ("one selection everywhere", "_selection"),
         ("the UI states the mode it shows", "_mode"),
+        ("a save ends and gives the file menu back", "_saves_end"),
     )
 
     @invariant()
@@ -388,6 +389,14 @@ class WindowMachine(RuleBasedStateMachine):
             except Exception as exc:
                 self.h.failed(f"invariant {title!r}: {type(exc).__name__}: {exc}")
                 raise AssertionError(f"invariant {title!r} broken after {self.done[-1:]}: {exc}") from exc
+
+    def _saves_end(self):
+        files = self.w.files
+        assert not files.saving(), "a save is still running after its action"
+        assert not files.progress.isVisible(), "the save progress is still shown with no save running"
+        assert files.actionSave.isEnabled() and files.actionOpen.isEnabled(), "the file menu stays disabled"
+        checked = [a.objectName() for a in files.history.group.actions() if a.isChecked()]
+        assert len(checked) == 1, f"step history choices checked: {checked}"
 
     def _no_problems(self):
         problems = self.h.take_problems()
