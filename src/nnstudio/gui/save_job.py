@@ -124,7 +124,8 @@ class SavingMixin:
         self._close_after_save = True
         return True
 
-    def _start_save(self, path: Path, autosave: bool) -> bool:
+    def _start_save(self, path, autosave: bool) -> bool:
+        path = Path(path)
         if self.saving():  # one save at a time: the actions are disabled, and the autosave waits its turn
             if not autosave:
                 self.w.statusBar().showMessage("A save is under way: try again when it is done.", 4000)
