@@ -8,6 +8,7 @@ from nnstudio.io.project import load_project, project_from_loop, save_project
 from nnstudio.training.history import DEFAULT_STORED_BYTES, History, stored_bytes
 from nnstudio.training.problem import ProblemSpec
 from nnstudio.training.state import export_state
+from nnstudio.training.thinning import thinned_indices
 from nnstudio.training.trainer import Trainer
 
 
@@ -74,6 +75,19 @@ def test_none_stores_everything_and_a_budget_below_one_row_stores_nothing():
     assert empty["params"].shape == (0, 3) and empty["state"].shape == (0, 2)
     with pytest.raises(ValueError):
         h.stored_arrays(-1)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_thinned_indices_pick_exactly_n_distinct_rows_even_over_uneven_steps(seed):
+    rng = np.random.default_rng(seed)
+    k = int(rng.integers(2, 400))
+    gaps = np.where(rng.random(k - 1) < 0.1, rng.integers(50, 5000, k - 1), 1)  # dense runs and big jumps
+    steps = np.concatenate([[0], np.cumsum(gaps)])
+    for n in (0, 1, 2, 3, int(rng.integers(2, k + 1)), k, k + 5):
+        keep = thinned_indices(steps, n)
+        assert len(keep) == min(n, k) and np.all(np.diff(keep) > 0) and (n == 0 or keep[0] == 0)
+        if 2 <= n < k:
+            assert list(keep[-(n // 2):]) == list(range(k - n // 2, k))
 
 
 def test_a_history_already_thinned_in_memory_is_thinned_again_within_the_budget():

@@ -44,7 +44,6 @@ def thinned_indices(steps: np.ndarray, n: int) -> np.ndarray:
     need = older - len(chosen)
     if need:  # targets that fell on one row (a sparse stretch): the rest from the unused rows, evenly
         unused = np.setdiff1d(np.arange(m), chosen, assume_unique=True)
-        pick = unused[np.floor(np.linspace(0, len(unused) - 1, need)).astype(np.int64)] if need > 1 else unused[
-            len(unused) // 2 : len(unused) // 2 + 1]
-        chosen = np.sort(np.concatenate([chosen, pick]))
+        at = np.floor(np.linspace(0, len(unused) - 1, need)).astype(np.int64) if need > 1 else [len(unused) // 2]
+        chosen = np.sort(np.concatenate([chosen, unused[at]]))
     return np.concatenate([chosen, np.arange(m, k)])
