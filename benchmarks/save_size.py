@@ -82,6 +82,7 @@ def gui_saves(steps: int, rounds: int, folder: str) -> None:
     names = {"None": "actionHistoryNone", "Recent exact, older thinned (default)": "actionHistoryRecent",
              "Every step": "actionHistoryAll"}
     took_s, stall_s, sizes = ({label: [] for label in names} for _ in range(3))
+    chosen = w.files.history.choice()  # the user's own setting, put back at the end
     for _ in range(rounds):
         for label, name in names.items():
             w.findChild(QAction, name).trigger()
@@ -103,6 +104,7 @@ def gui_saves(steps: int, rounds: int, folder: str) -> None:
         stall = stall_s[label]
         print(f"{label:40} {sizes[label][-1]:12,}  {spread(took_s[label]):>25}  "
               f"{1000 * statistics.median(stall):14.0f} (max {1000 * max(stall):.0f})")
+    w.files.history.choose(chosen)
     w.files.guard = False
     w.close()
 
