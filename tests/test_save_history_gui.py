@@ -141,6 +141,7 @@ def test_every_step_and_none_store_what_they_say_and_the_menu_shows_their_sizes(
     everything = load_project(tmp_path / "all.nnstudio").history
     assert list(everything["steps"]) == list(range(LONG + 1))
     np.testing.assert_array_equal(everything["params"][1234], reference.params_at(1234))
+    assert w.snapshot().export is None and w.project_snapshot.export is None  # no 45 MB copy stays behind
 
     choose(w, "actionHistoryNone")
     assert w.files.history.choice() == "none" and not w.findChild(QAction, "actionHistoryAll").isChecked()

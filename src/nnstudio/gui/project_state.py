@@ -5,6 +5,7 @@ trainer that is dead or silent is not waited for: the window's own state is the 
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import numpy as np
 from PySide6.QtCore import QCoreApplication
@@ -30,7 +31,7 @@ class ProjectStateMixin:
         if self.supervisor.serving():
             try:
                 snap = self.request_export(timeout, max_history_bytes)
-                self.project_snapshot = snap
+                self.project_snapshot = replace(snap, export=None)  # not the export: it may weigh 200 MB
                 return self._project_from_export(snap)
             except TimeoutError:
                 self.statusBar().showMessage("The trainer did not answer in time: saved what the window shows "
@@ -89,7 +90,8 @@ class ProjectStateMixin:
             self._poll()
             QCoreApplication.processEvents()
             time.sleep(0.002)
-        return self._export
+        snap, self._export = self._export, None  # the window keeps no copy of a possibly big export
+        return snap
 
     def load_project(self, project) -> None:
         """Replace what is open by a project (the trainer rebuilds; the window follows its snapshots)."""
