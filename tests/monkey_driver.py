@@ -69,7 +69,9 @@ SLIDER_KEYS = {"Left": Qt.Key_Left, "Right": Qt.Key_Right, "PageUp": Qt.Key_Page
 FOCUS_TARGETS = ("canvas", "batch_size", "dataset", "speed", "feature", "sample", "learning_rate", "history",
                  "output", "loss_plot")
 MENU_ACTIONS = ("actionClearAllPoints", "actionClearPoints", "actionFocus", "actionClearBranches", "actionGoLive",
-                "actionSubSteps", "actionForwardPass", "actionThumbnails", "actionStepEpoch", "actionFit")
+                "actionSubSteps", "actionForwardPass", "actionThumbnails", "actionStepEpoch", "actionFit",
+                "actionHistoryNone", "actionHistoryRecent", "actionHistoryAll")
+SAVE_SECONDS = 30.0  # a save runs on a worker thread; the rules wait for it (processing events) this long
 SCREEN_SIZES = ((1280, 720), (1366, 768), (1600, 1000))
 TRAINER_ANSWER_SECONDS = 5.0
 
@@ -552,12 +554,22 @@ def act_sample_box(h: Harness, u: float) -> str:
     return f"sample {value}"
 
 
+def wait_for_save(h: Harness) -> None:
+    """A save started by an action runs on a worker thread: process events until it has ended."""
+    end = time.monotonic() + SAVE_SECONDS
+    while h.window.files.saving():
+        if time.monotonic() > end:
+            raise AssertionError(f"a save did not end within {SAVE_SECONDS:g} s")
+        QTest.qWait(5)
+
+
 def act_save_open(h: Harness) -> str:
     w = h.window
     path = h.tmp / f"monkey-{h.example}.nnstudio"
     before = len(h.warnings)
     h.next_file(path)
     w.files.actionSaveAs.trigger()
+    wait_for_save(h)
     if len(h.warnings) > before:
         return "save refused: " + h.warnings[-1][:200]
     h.next_file(path)
@@ -648,6 +660,7 @@ def act_save_to_full_disk(h: Harness) -> str:
 
     with mock.patch("os.replace", full), mock.patch("os.fsync", full):
         h.window.files.actionSaveAs.trigger()
+        wait_for_save(h)  # the worker thread writes under the same full disk
     return "saved to a full disk: " + (h.warnings[-1][:160] if len(h.warnings) > before else "no message")
 
 

@@ -402,6 +402,15 @@ def _fills(h):
     invariants.check_maps(h.window)
 
 
+def _saves_end(h):
+    files = h.window.files
+    assert not files.saving(), "a save is still running after its action"
+    assert not files.progress.isVisible(), "the save progress is still shown with no save running"
+    assert files.actionSave.isEnabled() and files.actionOpen.isEnabled(), "the file menu stays disabled"
+    checked = [a.objectName() for a in files.history.group.actions() if a.isChecked()]
+    assert len(checked) == 1, f"step history choices checked: {checked}"
+
+
 def _fits(h):
     invariants.check_fits_screen(h.window)
     problems = h.window.layout_problems()  # what a lesson needs: canvas, plots, counters, buttons on screen
@@ -419,6 +428,7 @@ CHECKS = (
     ("axes follow their data", lambda h: invariants.check_axes(h.window)),
     ("one selection everywhere", lambda h: invariants.check_one_selection(h.window)),
     ("the UI states the mode it shows", lambda h: invariants.check_mode_stated(h.window)),
+    ("a save ends and gives the file menu back", _saves_end),
 )
 
 

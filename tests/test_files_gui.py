@@ -7,6 +7,7 @@ import sys
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMessageBox
 
 import nnstudio.gui.files as files
@@ -202,9 +203,9 @@ def test_the_step_history_is_saved_only_when_asked(qtbot, open_window, tmp_path)
 
     w = open_window()
     train(qtbot, w, 20)
-    assert w.files.actionSaveHistory.isChecked()
+    assert w.files.history.choice() == "recent"  # the default keeps a bounded record: here, every step
     w.files._save_to(tmp_path / "with.nnstudio")
-    w.files.actionSaveHistory.setChecked(False)
+    w.findChild(QAction, "actionHistoryNone").trigger()
     w.files._save_to(tmp_path / "without.nnstudio")
     with_history = load_project(tmp_path / "with.nnstudio").history
     assert list(with_history["steps"][[0, -1]]) == [0, 20]

@@ -65,7 +65,7 @@ def test_save_with_the_editor_open_commits_it_first_so_the_file_is_what_is_shown
         expected = 1.75
     assert expected != old
     qtbot.keyClick(window.editor, Qt.Key_S, Qt.ControlModifier)
-    qtbot.waitUntil(path.exists, timeout=10000)
+    qtbot.waitUntil(lambda: path.exists() and not window.files.saving(), timeout=10000)  # a worker thread saves
     assert not window.editor.is_open()
     assert window.value(ref) == expected and window.undo_stack.count() == 1
     assert load_project(path).params[window.parameter_index(ref)] == expected

@@ -59,6 +59,7 @@ def save_as(qtbot, w, monkeypatch, path):
     shown = []
     monkeypatch.setattr(files.QMessageBox, "warning", staticmethod(lambda *a, **k: shown.append(a[2])))
     qtbot.keyClick(w.network_view, Qt.Key_S, Qt.ControlModifier)
+    qtbot.waitUntil(lambda: not w.files.saving(), timeout=20000)  # the save runs on a worker thread
     assert not shown, shown
     assert path.exists()
     return load_project(path)

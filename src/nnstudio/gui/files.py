@@ -3,16 +3,17 @@ unsaved-changes guard (a star in the title, a question on close)."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from PySide6.QtCore import QLockFile, QObject, QSettings, QStandardPaths, QTimer
+from PySide6.QtCore import QLockFile, QObject, QSettings, QStandardPaths, QTimer, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from ..io.filesystem import TEMP_PREFIX, TEMP_SUFFIX
-from ..io.project import SUFFIX, ProjectError, load_project, save_project
+from ..io.filesystem import remove_stale_temp_files  # noqa: F401 - its home was here; tests import it
+from ..io.project import SUFFIX, ProjectError, load_project
 from ..training.problem import ProblemSpec
 from .actions import _action
+from .history_menu import HistoryMenu
+from .save_job import POLL_MS, SaveProgress, SavingMixin
 
 AUTOSAVE_MS = 3 * 60 * 1000
 MAX_RECENT = 8
@@ -20,6 +21,7 @@ FILTER = f"nnstudio projects (*{SUFFIX})"
 # The saved marker of work that is saved nowhere (recovered from an autosave): no state ever equals it, so the
 # work stays unsaved whatever snapshots arrive, until a save marks it clean.
 NOTHING_SAVED = object()
+_NOW = object()  # mark_clean's default: what the window shows now
 
 
 def data_dir() -> Path:
@@ -28,15 +30,22 @@ def data_dir() -> Path:
     return path
 
 
-class FileController(QObject):
+class FileController(SavingMixin, QObject):
+    saveFinished = Signal(bool)  # a save (or autosave) ended: whether it succeeded
+
     def __init__(self, window):
         super().__init__(window)
         self.w = window
         self.path: Path | None = None
         self.dirty = False
         self._marker = None  # what was saved: (generation, step, spec, undo index)
+        self._job = None  # the save under way: (SaveJob or None while the project is taken, path, marker, auto)
+        self._last_save_ok = False
         self._build_actions()
-        self._autosave = QTimer(self, interval=AUTOSAVE_MS, timeout=self.autosave)
+        self.progress = SaveProgress(window)
+        window.statusBar().insertPermanentWidget(0, self.progress)  # permanent: a status message cannot hide it
+        self._job_timer = QTimer(self, interval=POLL_MS, timeout=self._check_job)
+        self._autosave = QTimer(self, interval=AUTOSAVE_MS, timeout=lambda: self.autosave(wait=False))
         self._autosave.start()
         self._lock: QLockFile | None = None
         self._session = False  # only the app's own window owns the lock and the autosave (not tests, screenshots)
@@ -49,23 +58,19 @@ class FileController(QObject):
         w = self.w
         self.actionNew = _action(w, "actionNew", "New", ["Ctrl+N"], "Start again from the default example", self.new)
         self.actionOpen = _action(w, "actionOpen", "Open…", ["Ctrl+O"], "Open a project", self.open_dialog)
-        self.actionSave = _action(w, "actionSave", "Save", ["Ctrl+S"], "Save the project", self.save)
+        # The menu and the keys start a save and return: it runs on a worker thread (see save_job).
+        self.actionSave = _action(w, "actionSave", "Save", ["Ctrl+S"], "Save the project",
+                                  lambda: self.save(wait=False))
         self.actionSaveAs = _action(w, "actionSaveAs", "Save As…", ["Ctrl+Shift+S"], "Save under a new name",
-                                    self.save_as)
-        self.actionSaveHistory = _action(w, "actionSaveHistory", "Save step history in projects", [],
-                                         "Keep every step's parameters in the file, to rewind after reopening",
-                                         checkable=True)
-        settings = QSettings("nnstudio", "nnstudio")
-        self.actionSaveHistory.setChecked(settings.value("files/save_history", True, type=bool))
-        self.actionSaveHistory.toggled.connect(
-            lambda on: QSettings("nnstudio", "nnstudio").setValue("files/save_history", on))
+                                    lambda: self.save_as(wait=False))
         menu = w.file_menu
         first = menu.actions()[0] if menu.actions() else None
         for act in (self.actionNew, self.actionOpen, self.actionSave, self.actionSaveAs):
             menu.insertAction(first, act)
         self.recent_menu = menu.addMenu("Open Recent")
         menu.insertMenu(first, self.recent_menu)
-        menu.insertAction(first, self.actionSaveHistory)
+        self.history = HistoryMenu(w, menu)
+        menu.insertMenu(first, self.history.menu)
         menu.insertSeparator(first)
         self._fill_recent()
 
@@ -98,9 +103,11 @@ class FileController(QObject):
             self.dirty = dirty
             self.update_title()
 
-    def mark_clean(self):
-        self._marker = self._current_marker()
-        self.dirty = False
+    def mark_clean(self, marker=_NOW):
+        """The work is saved as it was when ``marker`` was taken (default: as it is now); anything changed
+        since (an edit made while the save ran) keeps the title starred."""
+        self._marker = self._current_marker() if marker is _NOW else marker
+        self.dirty = self._current_marker() != self._marker
         self.update_title()
 
     def mark_saved_nowhere(self):
@@ -151,46 +158,37 @@ class FileController(QObject):
         self.mark_clean()
         return True
 
-    def save(self) -> bool:
+    def save(self, wait: bool = True) -> bool:
+        """Save to the project's file (Save As for an untitled one). With ``wait``, returns once the save ended,
+        whether it succeeded (the window keeps processing events meanwhile); without, whether it started."""
         if self.path is None:
-            return self.save_as()
-        return self._save_to(self.path)
+            return self.save_as(wait)
+        return self._save_to(self.path, wait)
 
-    def save_as(self) -> bool:
+    def save_as(self, wait: bool = True) -> bool:
+        if self.saving():
+            return False
         start = str(self.path) if self.path else str(Path.home() / f"untitled{SUFFIX}")
         path, _ = QFileDialog.getSaveFileName(self.w, "Save project", start, FILTER)
         if not path:
             return False
         if not path.endswith(SUFFIX):
             path += SUFFIX
-        return self._save_to(Path(path))
+        return self._save_to(Path(path), wait)
 
-    def _save_to(self, path: Path) -> bool:
-        # The file holds what the window shows: a value typed or nudged in the open editor is committed, as
-        # clicking away would (text that is not a value stays in the editor with its message, uncommitted).
-        if self.w.editor.is_open():
-            self.w.editor.commit()
-        try:
-            save_project(path, self.w.current_project())
-        except (ProjectError, OSError, TimeoutError) as exc:
-            QMessageBox.warning(self.w, "Cannot save project", f"{path.name} was not saved:\n\n{exc}")
-            return False
-        self.path = path
-        self._remember(path)
-        self.mark_clean()
-        self._drop_autosave()  # the work is safe in its file now
-        self.w.statusBar().showMessage(f"Saved {path}", 4000)
-        return True
+    def _save_to(self, path: Path, wait: bool = True) -> bool:
+        return self._start_save(path, autosave=False) and (not wait or self.wait_for_save())
 
     def confirm_discard(self) -> bool:
         """True when it is fine to replace what is open: nothing unsaved, or the user said so."""
+        self.finish_save()  # a save under way may be the one that makes the work safe
         if not self.dirty or not self.guard:
             return True
         answer = QMessageBox.question(
             self.w, "Unsaved changes", "The project has unsaved changes. Save them first?",
             QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel, QMessageBox.Save)
         if answer == QMessageBox.Save:
-            return self.save()
+            return self.save(wait=True)
         self._discarded = answer == QMessageBox.Discard
         return self._discarded
 
@@ -199,18 +197,12 @@ class FileController(QObject):
     def autosave_path() -> Path:
         return data_dir() / f"autosave{SUFFIX}"
 
-    def autosave(self) -> bool:
+    def autosave(self, wait: bool = True) -> bool:
+        """Save the unsaved work to the data folder (the timer's calls do not wait; one whose turn comes during
+        a save is skipped, the next one comes 3 minutes later)."""
         if not self.dirty or not self._session:
             return False
-        try:
-            project = self.w.current_project()
-            project.meta["autosaved_from"] = str(self.path) if self.path else None
-            save_project(self.autosave_path(), project)
-        except (ProjectError, OSError, TimeoutError) as exc:
-            # No dialog: autosave must never interrupt the user; but a silent failure would let them trust it.
-            self.w.statusBar().showMessage(f"Autosave failed: {exc}. Save the project to keep your work.", 15000)
-            return False
-        return True
+        return self._start_save(self.autosave_path(), autosave=True) and (not wait or self.wait_for_save())
 
     def owns_session(self) -> bool:
         """True when this window holds the session lock, and so autosaves and recovers (one window at a time)."""
@@ -257,44 +249,3 @@ class FileController(QObject):
             self._drop_autosave()
         self._lock.unlock()
         self._session = False
-
-
-def remove_stale_temp_files(folders) -> list[Path]:
-    """Delete the temporary files of saves whose process is gone (a kill during a save leaves one, as big as
-    the project); another live process's save under way is left alone. Returns what was deleted."""
-    removed = []
-    for folder in folders:
-        try:
-            candidates = list(Path(folder).glob(f"{TEMP_PREFIX}*{TEMP_SUFFIX}"))
-        except OSError:
-            continue
-        for path in candidates:
-            pid = _writer_pid(path.name)
-            if pid is None or _pid_alive(pid) or pid == os.getpid():
-                continue
-            try:
-                path.unlink()
-            except OSError:
-                continue
-            removed.append(path)
-    return removed
-
-
-def _writer_pid(name: str) -> int | None:
-    """The process id in a save's temporary file name (see io.filesystem.TEMP_PREFIX); None if not one of ours."""
-    middle = name[len(TEMP_PREFIX): -len(TEMP_SUFFIX)]
-    pid, _, rest = middle.partition("-")
-    return int(pid) if pid.isdigit() and rest else None
-
-
-def _pid_alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-

@@ -6,6 +6,8 @@ snapshots it publishes; a 16 ms timer takes the latest one.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from PySide6.QtCore import QPoint, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QUndoStack
@@ -295,7 +297,10 @@ class MainWindow(ProjectStateMixin, QMainWindow):
         self.timeline.before_apply(snap)
         self.data_tools.before_apply(snap)
         if getattr(snap, "export", None) is not None:
+            # The save that asked for it takes it; the snapshot on show does not keep it (an export of every
+            # step weighs up to 200 MB, and a paused trainer sends no next snapshot to replace it).
             self._export = snap
+            snap = replace(snap, export=None)
         # Published before the trainer saw the latest edit: its parameters are older than those on show.
         stale_params = (snap.applied < self._params_sent_at and snap.generation == self._generation
                         and snap.spec.network_config() == self._view_spec_config)
@@ -486,7 +491,10 @@ class MainWindow(ProjectStateMixin, QMainWindow):
 
     # ---- closing -----------------------------------------------------------------------------
     def closeEvent(self, event):
-        if not self.files.confirm_discard():
+        if self.files.close_when_saved():
+            event.ignore()
+            return
+        if not self.files.confirm_discard():  # (it waits for a save being written: no half-written file)
             event.ignore()
             return
         self.files.end_session()

@@ -5,6 +5,7 @@ trainer that is dead or silent is not waited for: the window's own state is the 
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import numpy as np
 from PySide6.QtCore import QCoreApplication
@@ -12,19 +13,30 @@ from PySide6.QtCore import QCoreApplication
 from .. import __version__
 from ..training.problem import ProblemSpec
 
+_CHOSEN = object()  # current_project's default budget: the File menu's choice
+
 
 class ProjectStateMixin:
-    def current_project(self, timeout: float = 10.0):
-        """Everything open, as a Project: the trainer sends its full state (optimizer, losses, history).
+    project_snapshot = None  # the snapshot the last current_project() was taken from (its step, spec, network)
+
+    def current_project(self, timeout: float = 10.0, max_history_bytes=_CHOSEN):
+        """Everything open, as a Project: the trainer sends its full state (optimizer, losses, history), with
+        at most ``max_history_bytes`` of step history (0: none, None: every step; by default what File → Step
+        history in projects says).
 
         A trainer that is dead or does not answer within ``timeout`` cannot lose the work: the window's own
         state is saved instead (``window_project``), without the optimizer's moments and the step history."""
+        if max_history_bytes is _CHOSEN:
+            max_history_bytes = self.files.history.max_bytes()
         if self.supervisor.serving():
             try:
-                return self._project_from_export(self.request_export(timeout))
+                snap = self.request_export(timeout, max_history_bytes)
+                self.project_snapshot = replace(snap, export=None)  # not the export: it may weigh 200 MB
+                return self._project_from_export(snap)
             except TimeoutError:
                 self.statusBar().showMessage("The trainer did not answer in time: saved what the window shows "
                                              "(the optimizer's state and the step history are not in it).")
+        self.project_snapshot = self._snapshot
         return self.window_project()
 
     def window_project(self):
@@ -54,7 +66,7 @@ class ProjectStateMixin:
             spec=spec, params=np.array(snap.params), optimizer=export["optimizer"], step=snap.step,
             epoch=snap.epoch, losses=export["losses"], evaluations=list(export["evaluations"]),
             custom_data=self._custom_data(spec),
-            history=export.get("history") if self.files.actionSaveHistory.isChecked() else None,
+            history=export.get("history"),  # as much as was asked for (request_export's budget)
             meta={"app_version": __version__},
         )
 
@@ -64,11 +76,12 @@ class ProjectStateMixin:
         return None if custom is None else {"X": custom.X, "y": custom.y, "classification": custom.classification,
                                             "name": custom.name}
 
-    def request_export(self, timeout: float):
-        """Ask the trainer for its full state and wait (showing snapshots meanwhile) until it arrives."""
+    def request_export(self, timeout: float, max_history_bytes: int | None = None):
+        """Ask the trainer for its full state, with at most ``max_history_bytes`` of step history (None: every
+        step), and wait (showing snapshots meanwhile) until it arrives."""
         self._export = None
         asked = self.trainer
-        asked.export_state()
+        asked.export_state(max_history_bytes)
         end = time.monotonic() + timeout
         while self._export is None:
             if time.monotonic() > end:
@@ -78,7 +91,8 @@ class ProjectStateMixin:
             self._poll()
             QCoreApplication.processEvents()
             time.sleep(0.002)
-        return self._export
+        snap, self._export = self._export, None  # the window keeps no copy of a possibly big export
+        return snap
 
     def load_project(self, project) -> None:
         """Replace what is open by a project (the trainer rebuilds; the window follows its snapshots)."""

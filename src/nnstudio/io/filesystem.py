@@ -15,6 +15,7 @@ import errno
 import os
 import secrets
 import stat
+from pathlib import Path
 
 # The names of nnstudio's temporary files, and only theirs: ".nnstudio-<pid>-<random>.tmp". The writer's process
 # id lets the next launch tell a dead writer's leftover (a kill during a save) from a save still under way.
@@ -137,3 +138,44 @@ def atomic_write(path, mode: str = "wb", *, encoding: str | None = None, newline
             raise _error(e, "save", path) from None
         raise
     _fsync_directory(directory)
+
+
+def remove_stale_temp_files(folders) -> list[Path]:
+    """Delete the temporary files of saves whose process is gone (a kill during a save leaves one, as big as
+    the project); another live process's save under way is left alone. Returns what was deleted."""
+    removed = []
+    for folder in folders:
+        try:
+            candidates = list(Path(folder).glob(f"{TEMP_PREFIX}*{TEMP_SUFFIX}"))
+        except OSError:
+            continue
+        for path in candidates:
+            pid = _writer_pid(path.name)
+            if pid is None or _pid_alive(pid) or pid == os.getpid():
+                continue
+            try:
+                path.unlink()
+            except OSError:
+                continue
+            removed.append(path)
+    return removed
+
+
+def _writer_pid(name: str) -> int | None:
+    """The process id in a save's temporary file name (see io.filesystem.TEMP_PREFIX); None if not one of ours."""
+    middle = name[len(TEMP_PREFIX): -len(TEMP_SUFFIX)]
+    pid, _, rest = middle.partition("-")
+    return int(pid) if pid.isdigit() and rest else None
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+

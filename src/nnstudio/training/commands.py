@@ -50,9 +50,13 @@ class TrainerCommands:
     def regenerate(self, data_seed: int):
         self._send("regenerate", int(data_seed))
 
-    def export_state(self):
-        """Publish (pinned) a snapshot whose ``export`` holds the optimizer state, every loss and the history."""
-        self._send("export_state")
+    def export_state(self, max_history_bytes: int | None = None):
+        """Publish (pinned) a snapshot whose ``export`` holds the optimizer state, every loss and the history:
+        at most ``max_history_bytes`` of it (``History.stored_arrays``; None: every row, 0: none), so a save
+        never sends the trainer's whole ~200 MB history through the pipe to throw most of it away."""
+        if max_history_bytes is not None and (isinstance(max_history_bytes, bool) or max_history_bytes < 0):
+            raise ValueError(f"max_history_bytes must be None or ≥ 0, got {max_history_bytes!r}")
+        self._send("export_state", None if max_history_bytes is None else int(max_history_bytes))
 
     def load_state(self, project):
         """Replace everything by a Project's state (a new generation)."""

@@ -53,6 +53,10 @@ class Snapshot:
     # The largest loss the next step may have without counting as divergence (engine.divergence); None
     # before a run's first step. The last of ``losses`` is never above it.
     loss_limit: float | None = None
+    # The step history's size, so the window can say what a save would store (training.thinning.stored_bytes)
+    # without the history itself: its rows and the bytes of one row.
+    history_rows: int = 0
+    history_row_bytes: int = 0
     applied: int = 0  # commands the trainer had applied when it published this (TrainerCommands.sent counts sent)
 
     @property

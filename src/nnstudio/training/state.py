@@ -7,15 +7,18 @@ import numpy as np
 from .history import History
 
 
-def export_state(trainer) -> dict:
+def export_state(trainer, max_history_bytes: int | None = None) -> dict:
+    """The trainer's state for a project; the history as ``History.stored_arrays(max_history_bytes)`` (None:
+    every row, as before; 0: none, not even copied)."""
     loop = trainer.loop
+    history = trainer.history
     opt = loop.optimizer
     return {
         "optimizer": {"name": trainer.spec.optimizer, "iterations": opt.iterations, "size": opt._size,
                       "state": opt.state_arrays()},
         "losses": loop.losses.array().copy(),
         "evaluations": list(loop.evaluations),
-        "history": None if trainer.history is None else trainer.history.to_arrays(),
+        "history": None if history is None or max_history_bytes == 0 else history.stored_arrays(max_history_bytes),
     }
 
 

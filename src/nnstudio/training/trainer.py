@@ -226,7 +226,7 @@ class Trainer(RewindMixin, TrainerCommands):
                 self._pending_message = "The step history is off."
             self._publish(pinned=True, history=None if self.history is None else self.history.to_arrays())
         elif name == "export_state":
-            self._publish(pinned=True, export=export_state(self))
+            self._publish(pinned=True, export=export_state(self, *args))  # no budget (an old caller): all
         elif name == "load_state":
             self._running = False
             load_state(self, args[0])
@@ -368,6 +368,8 @@ class Trainer(RewindMixin, TrainerCommands):
             self._generation, self.spec, self.data, self._pending_message, pinned, **details,
             viewing=viewing, viewing_epoch=None if viewing is None else self.history.epoch_at(viewing),
             branch=self._branch, history=history, export=export, applied=self._applied,
+            history_rows=0 if self.history is None else len(self.history),
+            history_row_bytes=0 if self.history is None else int(self.history.bytes_per_step),
             loss_limit=self._guard.limit if self._guard is not None and self._guard.loop is loop else None,
         )
         self._pending_edits = []
