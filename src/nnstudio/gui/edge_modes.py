@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..engine.layout import ParamLayout
 from ..engine.refs import ParamRef, format_value
 from . import palette
 
@@ -20,13 +21,11 @@ MODE_MIN_SCALE = 1e-6  # gradients and updates are often tiny; the weights' 0.1 
 
 def checked_arrays(arrays, sizes: list[int], what: str = "weights") -> list[np.ndarray]:
     """Copies of a Keras-style list [W0, b0, W1, b1, …] for a network of `sizes`, shapes checked."""
-    n_pairs = len(sizes) - 1
-    if len(arrays) != 2 * n_pairs:
-        raise ValueError(f"expected {2 * n_pairs} arrays [W0, b0, …] for the {what}, got {len(arrays)}")
+    shapes = ParamLayout(sizes).keras_shapes()
+    if len(arrays) != len(shapes):
+        raise ValueError(f"expected {len(shapes)} arrays [W0, b0, …] for the {what}, got {len(arrays)}")
     out = []
-    for k, w in enumerate(arrays):
-        l = k // 2
-        shape = (sizes[l], sizes[l + 1]) if k % 2 == 0 else (sizes[l + 1],)
+    for k, (w, shape) in enumerate(zip(arrays, shapes)):
         a = np.array(w, dtype=np.float64)  # a copy: callers may pass views of a buffer they reuse
         if a.shape != shape:
             raise ValueError(f"{what}[{k}] has shape {a.shape}, expected {shape}")
@@ -35,10 +34,9 @@ def checked_arrays(arrays, sizes: list[int], what: str = "weights") -> list[np.n
 
 
 def zeros_like_network(sizes: list[int]) -> list[np.ndarray]:
-    out = []
-    for a, b in zip(sizes[:-1], sizes[1:]):
-        out += [np.zeros((a, b)), np.zeros(b)]
-    return out
+    """[W0, b0, …] of zeros: views of one fresh vector that nobody else holds."""
+    layout = ParamLayout(sizes)
+    return layout.split(layout.zeros())
 
 
 class EdgeMode:

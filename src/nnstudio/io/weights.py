@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from ..engine.activations import LEAKY_SLOPE
+from ..engine.layout import ParamLayout
 from .filesystem import PathError, atomic_write, open_regular, regular_file_problem
 from .safe_zip import SafeReadError as ArchiveError
 from .safe_zip import open_archive, read_array
@@ -87,7 +88,7 @@ def sizes_of(weights) -> list[int]:
 def check_shapes(weights, sizes) -> None:
     """Raises WeightFileError unless ``weights`` fit a network with layer ``sizes``."""
     sizes = [int(n) for n in sizes]
-    expected = [s for m, n in zip(sizes[:-1], sizes[1:]) for s in ((m, n), (n,))]
+    expected = ParamLayout(sizes).keras_shapes()
     weights = list(weights)
     if len(weights) != len(expected):
         try:
@@ -278,11 +279,9 @@ def _write(path, save) -> None:
 
 def _torch_named(weights) -> OrderedDict[str, np.ndarray]:
     arrays = _structure(weights, "the weights")
-    named = OrderedDict()
-    for l in range(len(arrays) // 2):
-        named[f"{2 * l}.weight"] = np.ascontiguousarray(arrays[2 * l].T)
-        named[f"{2 * l}.bias"] = arrays[2 * l + 1]
-    return named
+    names = ParamLayout(sizes_of(arrays)).torch_names()
+    # nn.Linear keeps W as (out, in): the transpose of the Keras kernel; biases are the same vectors.
+    return OrderedDict((name, np.ascontiguousarray(a.T) if a.ndim == 2 else a) for name, a in zip(names, arrays))
 
 
 def save_keras_npz(path, weights) -> None:
