@@ -1,0 +1,105 @@
+"""The registries own their concept: every registered activation works everywhere an activation goes, and
+the README's lists are the registries' lists."""
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nnstudio.engine import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS, Network
+from nnstudio.engine.activations import ACTIVATIONS, get_activation
+from nnstudio.io.weights import (
+    load_keras_npz,
+    load_torch_npz,
+    numpy_script,
+    save_keras_npz,
+    save_torch_npz,
+    torch_script,
+)
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def networks_using(name: str) -> list[Network]:
+    """Every way the registry allows ``name``: as the hidden activation, as the output activation."""
+    act = ACTIVATIONS[name]
+    nets = []
+    if act.hidden:
+        nets.append(Network([3, 5, 2], name, "linear", seed=1))
+    if act.output_rank is not None:
+        nets.append(Network([3, 4, 3], "tanh", name, seed=2))
+    rng = np.random.default_rng(7)
+    for net in nets:
+        net.set_weights([rng.normal(0.0, 0.8, w.shape) for w in net.get_weights()])  # biases too, not zeros
+    return nets
+
+
+def test_every_activation_has_a_use_and_the_lists_follow_the_registry():
+    assert set(HIDDEN_ACTIVATIONS) | set(OUTPUT_ACTIVATIONS) == set(ACTIVATIONS)
+    assert HIDDEN_ACTIVATIONS == tuple(n for n, a in ACTIVATIONS.items() if a.hidden)
+    ranks = [ACTIVATIONS[n].output_rank for n in OUTPUT_ACTIVATIONS]
+    assert ranks == sorted(ranks) and len(set(ranks)) == len(ranks)
+    for name in ACTIVATIONS:
+        for output, allowed in ((False, HIDDEN_ACTIVATIONS), (True, OUTPUT_ACTIVATIONS)):
+            if name in allowed:
+                assert get_activation(name, output=output) is ACTIVATIONS[name]
+            else:
+                with pytest.raises(ValueError):
+                    get_activation(name, output=output)
+
+
+@pytest.mark.parametrize("name", list(ACTIVATIONS))
+def test_every_activation_exports_as_a_numpy_script_that_predicts_like_the_network(name):
+    for net in networks_using(name):
+        X = np.random.default_rng(3).normal(0.0, 2.0, (6, 3))
+        text = numpy_script(net, X)
+        assert text.isascii()
+        scope = {"__name__": "exported"}  # not "__main__": the script defines, it does not print
+        exec(compile(text, f"<{name} script>", "exec"), scope)
+        np.testing.assert_allclose(scope["predict"](X), net.predict(X), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", list(ACTIVATIONS))
+def test_every_activation_exports_as_a_pytorch_script(name):
+    for net in networks_using(name):
+        X = np.random.default_rng(3).normal(0.0, 2.0, (6, 3))
+        text = torch_script(net, X)
+        compile(text, f"<{name} torch script>", "exec")  # valid Python even where torch is missing
+        if name in net.activations[:-1] or name != "linear":  # a linear output needs no module after it
+            assert ACTIVATIONS[name].torch in text
+        try:
+            import torch  # noqa: F401
+        except ImportError:
+            continue
+        scope = {"__name__": "exported"}
+        exec(compile(text, f"<{name} torch script>", "exec"), scope)
+        got = scope["model"](scope["torch"].tensor(X, dtype=scope["torch"].float64)).detach().numpy()
+        np.testing.assert_allclose(got, net.predict(X), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", list(ACTIVATIONS))
+def test_every_activation_round_trips_through_weight_files(tmp_path, name):
+    for k, net in enumerate(networks_using(name)):
+        X = np.random.default_rng(4).normal(size=(5, 3))
+        for save, load in ((save_keras_npz, load_keras_npz), (save_torch_npz, load_torch_npz)):
+            path = tmp_path / f"{k}-{save.__name__}.npz"
+            save(path, net.get_weights())
+            other = Network(net.sizes, net.activations[:-1], net.output_activation, seed=99)
+            other.set_weights(load(path))
+            assert np.array_equal(other.flat_parameters(), net.flat_parameters())
+            assert np.array_equal(other.predict(X), net.predict(X))
+
+
+def _readme_bullet(title: str) -> str:
+    text = README.read_text(encoding="utf-8")
+    m = re.search(rf"^- \*\*{title}\*\*:(.*?)(?=^- |^\S|\Z)", text, re.S | re.M)
+    assert m, f"README has no '- **{title}**:' bullet"
+    return " ".join(m.group(1).split())
+
+
+def test_readme_lists_the_registered_activations():
+    bullet = _readme_bullet("Activations")
+    hidden, output = bullet.split("; output", 1)
+    assert tuple(re.findall(r"`(\w+)`", hidden)) == HIDDEN_ACTIVATIONS
+    assert tuple(re.findall(r"`(\w+)`", output)) == OUTPUT_ACTIVATIONS
