@@ -103,3 +103,35 @@ def test_readme_lists_the_registered_activations():
     hidden, output = bullet.split("; output", 1)
     assert tuple(re.findall(r"`(\w+)`", hidden)) == HIDDEN_ACTIVATIONS
     assert tuple(re.findall(r"`(\w+)`", output)) == OUTPUT_ACTIVATIONS
+
+
+# ---- edge modes ------------------------------------------------------------------------------------
+def test_readme_lists_the_registered_edge_modes():
+    from nnstudio.gui.edge_modes import EDGE_MODES
+
+    text = " ".join(README.read_text(encoding="utf-8").split())
+    m = re.search(r"its entries are the edge modes (.*?), one record each", text)
+    assert m, "README no longer lists the Edges combo's entries"
+    assert re.findall(r"`([^`]+)`", m.group(1)) == [mode.label for mode in EDGE_MODES.values()]
+
+
+def test_the_edges_combo_the_canvas_and_the_legend_read_the_edge_mode_records(qtbot, window):
+    from nnstudio.engine import ParamRef
+    from nnstudio.gui.edge_modes import EDGE_MODES
+
+    combo, view = window.inside.edge_mode, window.network_view
+    entries = [(combo.itemText(k), combo.itemData(k)) for k in range(combo.count())]
+    assert entries[:len(EDGE_MODES)] == [(m.label, m.key) for m in EDGE_MODES.values()]
+    assert all(m.describes in combo.toolTip() for m in EDGE_MODES.values())
+    for mode in EDGE_MODES.values():
+        combo.setCurrentIndex(combo.findData(mode.key))
+        step = window.snapshot().step
+        window.actionStep.trigger()
+        qtbot.waitUntil(lambda s=step: window.snapshot().step == s + 1)
+        qtbot.waitUntil(lambda m=mode: view.edge_mode() == m.key)
+        assert view.legend_state().title == mode.title
+        assert (window.snapshot().grads is not None) == mode.needs_trainer_data
+        tip, bias_tip = view.tooltip_text(ParamRef.weight(0, 0, 0)), view.tooltip_text(ParamRef.bias(0, 0))
+        assert (mode.symbols is None) == ("(" not in tip)
+        if mode.symbols:
+            assert f"({mode.symbols[0]} = " in tip and f"({mode.symbols[1]} = " in bias_tip
