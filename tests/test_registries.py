@@ -135,3 +135,15 @@ def test_the_edges_combo_the_canvas_and_the_legend_read_the_edge_mode_records(qt
         assert (mode.symbols is None) == ("(" not in tip)
         if mode.symbols:
             assert f"({mode.symbols[0]} = " in tip and f"({mode.symbols[1]} = " in bias_tip
+
+
+def test_the_side_panel_and_the_command_line_offer_the_registered_activations(window):
+    from nnstudio.gui.app import parse_args
+
+    for name in HIDDEN_ACTIVATIONS:
+        assert parse_args(["--activation", name]).activation == name
+    controls = window.controls
+    hidden = [controls.activation.itemData(k) for k in range(controls.activation.count())]
+    output = [controls.output_activation.itemData(k) for k in range(controls.output_activation.count())]
+    assert tuple(hidden) == HIDDEN_ACTIVATIONS
+    assert output[0] is None and tuple(output[1:]) == OUTPUT_ACTIVATIONS  # "auto" first
