@@ -192,8 +192,8 @@ ACTIVATIONS: dict[str, Activation] = {
 
 # The side panel's, the command line's and the engine's lists, in the order the menus show them.
 HIDDEN_ACTIVATIONS = tuple(a.name for a in ACTIVATIONS.values() if a.hidden)
-OUTPUT_ACTIVATIONS = tuple(a.name for a in sorted((a for a in ACTIVATIONS.values() if a.output_rank is not None),
-                                                  key=lambda a: a.output_rank))
+OUTPUT_ACTIVATIONS = tuple(name for _, name in sorted((a.output_rank, a.name) for a in ACTIVATIONS.values()
+                                                     if a.output_rank is not None))
 
 
 def get_activation(name: str, *, output: bool = False) -> Activation:

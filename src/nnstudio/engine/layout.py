@@ -69,6 +69,8 @@ class ParamLayout:
         """Position of ``ref`` in the flat vector; IndexError if the network has no such parameter."""
         if ref.is_bias:
             return self.bias_index(ref.layer, ref.dst)
+        if ref.src is None:
+            raise IndexError(f"{ref.label()} names no source neuron")
         return self.weight_index(ref.layer, ref.src, ref.dst)
 
     def weight_index(self, layer: int, i: int, j: int) -> int:
