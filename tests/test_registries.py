@@ -147,3 +147,21 @@ def test_the_side_panel_and_the_command_line_offer_the_registered_activations(wi
     output = [controls.output_activation.itemData(k) for k in range(controls.output_activation.count())]
     assert tuple(hidden) == HIDDEN_ACTIVATIONS
     assert output[0] is None and tuple(output[1:]) == OUTPUT_ACTIVATIONS  # "auto" first
+
+
+def test_an_unsigned_edge_mode_refuses_negative_values(monkeypatch):
+    from dataclasses import replace
+
+    from nnstudio.gui import edge_modes
+
+    # No registered mode is unsigned yet: a copy of "update" that is shows what the flag does.
+    monkeypatch.setitem(edge_modes.EDGE_MODES, "size", replace(edge_modes.EDGE_MODES["update"], key="size",
+                                                               signed=False))
+    sizes = [2, 3, 1]
+    mode = edge_modes.EdgeMode()
+    values = edge_modes.zeros_like_network(sizes)
+    assert mode.set("size", values, None, sizes) and mode.title == "last update Δw"
+    values[0][1, 2] = -1e-3
+    with pytest.raises(ValueError, match="≥ 0"):
+        mode.set("size", values, None, sizes)
+    assert mode.set("update", values, None, sizes)  # the signed original takes it

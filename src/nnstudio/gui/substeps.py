@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .edge_modes import EDGE_MODES
+from .edge_modes import EDGE_MODES, WEIGHT
 
 PHASES = ("forward", "backward", "update")
 EXPLAIN = {
@@ -31,7 +31,7 @@ CAPTION = {  # on the canvas itself: short enough for a small window
     "update": "Sub-step 3/3 · update: Δw on edges",
 }
 EDGES = {  # what the Edges combo says the edges show in each phase: the modes' own entries, but for the gradient
-    "forward": EDGE_MODES["weight"].label,  # of this very mini-batch rather than the last one
+    "forward": EDGE_MODES[WEIGHT].label,  # of this very mini-batch rather than the last one
     "backward": "gradient ∂L/∂w (this mini-batch)",
     "update": EDGE_MODES["update"].label,
 }
