@@ -6,6 +6,7 @@ Nothing here imports Qt; scripts and notebooks can use it alone.
 from .activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
 from .datasets import DATASETS, FEATURES, PIXEL_FEATURES, dataset_available, feature_transform, make_dataset, split
 from .initializers import INITIALIZERS
+from .layout import ParamLayout
 from .loop import Evaluation, TrainingLoop, default_loss
 from .losses import LOSSES
 from .network import Forward, Network
@@ -26,6 +27,7 @@ __all__ = [
     "Forward",
     "Network",
     "Optimizer",
+    "ParamLayout",
     "ParamRef",
     "RMSprop",
     "TrainingLoop",

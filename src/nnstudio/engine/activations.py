@@ -145,32 +145,55 @@ def _softmax_b(z, a, d, tmp, col):
 SWISH_MIN = -0.2784645427610738  # min of z·sigmoid(z), at z ≈ −1.2785
 
 
+_SIGMOID = "np.exp(-np.logaddexp(0.0, -z))"  # = 1 / (1 + e^-z) in an exported script, and never overflows
+
+
 @dataclass(frozen=True)
 class Activation:
+    """Everything about one activation: the engine's f and f′, what the UI and the exports say about it, and
+    where it may be used. Adding an activation is adding one record below."""
+
     name: str
     forward: Callable
     backward: Callable
-    formula: str
+    formula: str  # as the neuron maths card shows it
     output_range: tuple[float, float]  # (inf)imum and (sup)remum of f: what a picture of a must span
+    numpy: str  # the body of ``def f(z):`` in the exported NumPy script (ASCII, like the script)
+    torch: str  # the torch.nn module the exported PyTorch script puts after the Linear layer
+    hidden: bool = True  # allowed as a hidden activation
+    output_rank: int | None = None  # its place in the output activations' list; None: not allowed as output
 
 
 ACTIVATIONS: dict[str, Activation] = {
     a.name: a
     for a in (
-        Activation("linear", _linear_f, _linear_b, "f(z) = z", (-_INF, _INF)),
-        Activation("relu", _relu_f, _relu_b, "f(z) = max(0, z)", (0.0, _INF)),
-        Activation("leaky_relu", _leaky_f, _leaky_b, f"f(z) = max({LEAKY_SLOPE}·z, z)", (-_INF, _INF)),
-        Activation("tanh", _tanh_f, _tanh_b, "f(z) = tanh(z)", (-1.0, 1.0)),
-        Activation("sigmoid", _sigmoid_f, _sigmoid_b, "f(z) = 1 / (1 + e^−z)", (0.0, 1.0)),
-        Activation("elu", _elu_f, _elu_b, "f(z) = z if z > 0 else e^z − 1", (-1.0, _INF)),
-        Activation("softplus", _softplus_f, _softplus_b, "f(z) = ln(1 + e^z)", (0.0, _INF)),
-        Activation("swish", _swish_f, _swish_b, "f(z) = z · sigmoid(z)", (SWISH_MIN, _INF)),
-        Activation("softmax", _softmax_f, _softmax_b, "f(z)_k = e^z_k / Σ_j e^z_j", (0.0, 1.0)),
+        Activation("linear", _linear_f, _linear_b, "f(z) = z", (-_INF, _INF), "return z", "nn.Identity()",
+                   output_rank=0),
+        Activation("relu", _relu_f, _relu_b, "f(z) = max(0, z)", (0.0, _INF), "return np.maximum(z, 0.0)",
+                   "nn.ReLU()"),
+        Activation("leaky_relu", _leaky_f, _leaky_b, f"f(z) = max({LEAKY_SLOPE}·z, z)", (-_INF, _INF),
+                   f"return np.maximum({LEAKY_SLOPE!r} * z, z)", f"nn.LeakyReLU({LEAKY_SLOPE!r})"),
+        Activation("tanh", _tanh_f, _tanh_b, "f(z) = tanh(z)", (-1.0, 1.0), "return np.tanh(z)", "nn.Tanh()",
+                   output_rank=2),
+        Activation("sigmoid", _sigmoid_f, _sigmoid_b, "f(z) = 1 / (1 + e^−z)", (0.0, 1.0),
+                   f"return {_SIGMOID}  # 1 / (1 + e^-z) without overflow", "nn.Sigmoid()", output_rank=1),
+        Activation("elu", _elu_f, _elu_b, "f(z) = z if z > 0 else e^z − 1", (-1.0, _INF),
+                   "return np.maximum(z, 0.0) + np.expm1(np.minimum(z, 0.0))  # z if z > 0 else e^z - 1", "nn.ELU()"),
+        # torch's default threshold 20 returns z itself above 20, off by up to 2e-9; above 40 that is exact.
+        Activation("softplus", _softplus_f, _softplus_b, "f(z) = ln(1 + e^z)", (0.0, _INF),
+                   "return np.logaddexp(0.0, z)  # ln(1 + e^z)", "nn.Softplus(threshold=40.0)"),
+        Activation("swish", _swish_f, _swish_b, "f(z) = z · sigmoid(z)", (SWISH_MIN, _INF),
+                   f"return z * {_SIGMOID}  # z * sigmoid(z)", "nn.SiLU()"),
+        Activation("softmax", _softmax_f, _softmax_b, "f(z)_k = e^z_k / Σ_j e^z_j", (0.0, 1.0),
+                   "e = np.exp(z - z.max(axis=1, keepdims=True))\n    return e / e.sum(axis=1, keepdims=True)",
+                   "nn.Softmax(dim=1)", hidden=False, output_rank=3),
     )
 }
 
-HIDDEN_ACTIVATIONS = ("linear", "relu", "leaky_relu", "tanh", "sigmoid", "elu", "softplus", "swish")
-OUTPUT_ACTIVATIONS = ("linear", "sigmoid", "tanh", "softmax")
+# The side panel's, the command line's and the engine's lists, in the order the menus show them.
+HIDDEN_ACTIVATIONS = tuple(a.name for a in ACTIVATIONS.values() if a.hidden)
+OUTPUT_ACTIVATIONS = tuple(name for _, name in sorted((a.output_rank, a.name) for a in ACTIVATIONS.values()
+                                                     if a.output_rank is not None))
 
 
 def get_activation(name: str, *, output: bool = False) -> Activation:

@@ -92,14 +92,7 @@ def neuron_math(network: Network, x, layer: int, neuron: int) -> NeuronMath:
 # ---- loss along one parameter --------------------------------------------------------------------
 def parameter_location(network: Network, index: int) -> tuple[int, int, int]:
     """(layer, row, column) of flat parameter ``index`` in its (n_in + 1, n_out) block; row n_in is b."""
-    index = operator.index(index)
-    start = 0
-    for l, (m, n) in enumerate(zip(network.sizes[:-1], network.sizes[1:])):
-        if start <= index < start + (m + 1) * n:
-            row, col = divmod(index - start, n)
-            return l, row, col
-        start += (m + 1) * n
-    raise IndexError(f"parameter index {index} is out of range (0…{network.n_params - 1})")
+    return network.layout.location(index)
 
 
 _BLOCK_ELEMENTS = 1 << 21  # ~16 MB per float64 array; forward_from holds a few of these per block
@@ -178,7 +171,7 @@ def loss_slice_around(network: Network, X, Y, loss: str, index: int, learning_ra
     parameter_location(network, index)
     with np.errstate(over="ignore", invalid="ignore"):
         value, grads, _ = network.loss_and_gradients(X, Y, loss, l1, l2)
-    g = float(np.concatenate([x.ravel() for x in grads])[index])  # [W0, b0, …] ravelled is the flat layout
+    g = float(network.layout.join(grads)[index])
     current = float(network.flat_parameters()[index])
     step = lr * g
     if half_width is None:  # an overflowed gradient must not blow the range up too
@@ -203,15 +196,18 @@ def _layer_name(k: int, n_layers: int) -> str:
 
 def _gradient_blocks(network: Network, grads) -> list[np.ndarray]:
     """Each weight-layer's gradient (W and b together) from a [W0, b0, …] list or a flat vector."""
+    layout = network.layout
     if isinstance(grads, np.ndarray) and grads.ndim == 1:
         if grads.size != network.n_params:
             raise ValueError(f"flat gradient has {grads.size} entries, expected {network.n_params}")
-        grads = network.weights_from_flat(np.asarray(grads, dtype=np.float64))
-    grads = [np.asarray(g, dtype=np.float64) for g in grads]
-    shapes = [w.shape for w in network.get_weights()]
-    if [g.shape for g in grads] != shapes:
-        raise ValueError(f"grads must be [W0, b0, …] shaped {shapes} or a flat vector of {network.n_params}")
-    return [np.concatenate([W.ravel(), b.ravel()]) for W, b in zip(grads[0::2], grads[1::2])]
+        flat = np.asarray(grads, dtype=np.float64)
+    else:
+        grads = [np.asarray(g, dtype=np.float64) for g in grads]
+        shapes = layout.keras_shapes()
+        if [g.shape for g in grads] != shapes:
+            raise ValueError(f"grads must be [W0, b0, …] shaped {shapes} or a flat vector of {network.n_params}")
+        flat = layout.join(grads)
+    return [flat[layout.block(l)] for l in range(layout.n_layers)]
 
 
 def health_report(network: Network, X, grads=None) -> list[Alert]:

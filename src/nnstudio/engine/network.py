@@ -1,9 +1,9 @@
 """A fully connected network with Keras ``Dense`` parameter layout and an allocation-free training step.
 
-All parameters live in one flat float64 vector, layer after layer, each layer as an (n_in + 1, n_out)
-block whose first n_in rows are W (Keras' kernel) and whose last row is b. Activations carry a trailing
-column of ones, so one matrix product computes x·W + b and one computes both ∂L/∂W and ∂L/∂b. The flat
-vector lets an optimizer update every parameter with a few NumPy calls.
+All parameters live in one flat float64 vector laid out as ``ParamLayout`` says (engine/layout.py): layer
+after layer, each an (n_in + 1, n_out) block whose first n_in rows are W (Keras' kernel) and whose last row
+is b. Activations carry a trailing column of ones, so one matrix product computes x·W + b and one computes
+both ∂L/∂W and ∂L/∂b. The flat vector lets an optimizer update every parameter with a few NumPy calls.
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ import numpy as np
 
 from .activations import get_activation
 from .initializers import get_initializer
+from .layout import ParamLayout
 from .losses import get_loss
-from .validation import as_finite_2d, check_sizes, prepare_targets
+from .validation import as_finite_2d, prepare_targets
 
 
 class Forward(NamedTuple):
@@ -58,7 +59,8 @@ _dot = np.dot
 
 class Network:
     def __init__(self, sizes, activation="tanh", output_activation="linear", seed=None, init="glorot_uniform"):
-        self._sizes = check_sizes(sizes)
+        self.layout = ParamLayout(sizes)
+        self._sizes = list(self.layout.sizes)
         L = len(self._sizes) - 1
         hidden = [activation] * (L - 1) if isinstance(activation, str) else list(activation)
         if len(hidden) != L - 1:
@@ -73,29 +75,19 @@ class Network:
         self.init = init
         self.seed = seed
 
-        shapes = [(m + 1, n) for m, n in zip(self._sizes[:-1], self._sizes[1:])]
-        ends = np.cumsum([r * c for r, c in shapes])
-        starts = np.concatenate([[0], ends[:-1]])
-        self._params = np.zeros(int(ends[-1]))
-        self._grads = np.zeros_like(self._params)
-        self._slices = [slice(int(s), int(e)) for s, e in zip(starts, ends)]
+        self._params = self.layout.zeros()
+        self._grads = self.layout.zeros()
         self._Wb, self._W, self._b = self._views(self._params)
         self._gWb, _, _ = self._views(self._grads)
-        mask = np.ones_like(self._params)
-        for Wb in self._views(mask)[0]:
-            Wb[-1] = 0.0
-        self._weight_mask = mask
+        self._weight_mask = self.layout.weight_mask()
         self._reg = np.empty_like(self._params)
         self._cache: OrderedDict[int, _Workspace] = OrderedDict()
         self.reinitialize(seed)
 
     # ---- structure -------------------------------------------------------------------------
     def _views(self, flat):
-        Wb = [flat[s].reshape(shape) for s, shape in zip(self._slices, self._block_shapes())]
+        Wb = self.layout.blocks(flat)
         return Wb, [x[:-1] for x in Wb], [x[-1] for x in Wb]
-
-    def _block_shapes(self):
-        return [(m + 1, n) for m, n in zip(self._sizes[:-1], self._sizes[1:])]
 
     @property
     def sizes(self) -> list[int]:
@@ -153,12 +145,10 @@ class Network:
 
     def weights_from_flat(self, flat: np.ndarray, copy: bool = False) -> list[np.ndarray]:
         """[W0, b0, W1, b1, …] as views (or copies) of a flat vector laid out like this network's."""
-        Wb, W, b = self._views(flat)
-        out = [x for pair in zip(W, b) for x in pair]
-        return [x.copy() for x in out] if copy else out
+        return self.layout.split(flat, copy=copy)
 
     def set_weights(self, weights) -> None:
-        expected = [s for Wb in self._Wb for s in (Wb[:-1].shape, Wb[-1].shape)]
+        expected = self.layout.keras_shapes()
         weights = list(weights)
         if len(weights) != len(expected):
             raise ValueError(
@@ -204,21 +194,11 @@ class Network:
 
     def weight_index(self, layer: int, i: int, j: int) -> int:
         """Position of W_layer[i, j] in the flat parameter vector."""
-        self._check_index(layer, i, j)
-        return self._slices[layer].start + i * self._sizes[layer + 1] + j
+        return self.layout.weight_index(layer, i, j)
 
     def bias_index(self, layer: int, j: int) -> int:
         """Position of b_layer[j] in the flat parameter vector."""
-        self._check_index(layer, None, j)
-        return self._slices[layer].start + self._sizes[layer] * self._sizes[layer + 1] + j
-
-    def _check_index(self, layer, i, j):
-        if not 0 <= layer < self.n_layers:
-            raise IndexError(f"layer {layer} is out of range: the network has layers 0…{self.n_layers - 1}")
-        if i is not None and not 0 <= i < self._sizes[layer]:
-            raise IndexError(f"neuron {i} is out of range for layer {layer}'s inputs (0…{self._sizes[layer] - 1})")
-        if not 0 <= j < self._sizes[layer + 1]:
-            raise IndexError(f"neuron {j} is out of range for layer {layer}'s outputs (0…{self._sizes[layer + 1] - 1})")
+        return self.layout.bias_index(layer, j)
 
     @staticmethod
     def _finite(value) -> float:

@@ -36,10 +36,8 @@ class ParamRef(NamedTuple):
         return f"weight  layer {self.layer}: neuron {self.src} → neuron {self.dst}"
 
     def flat_index(self, network) -> int:
-        """Position in ``network.flat_parameters()``."""
-        if self.is_bias:
-            return network.bias_index(self.layer, self.dst)
-        return network.weight_index(self.layer, self.src, self.dst)
+        """Position in ``network.flat_parameters()`` (its ``ParamLayout`` knows where)."""
+        return network.layout.index(self)
 
 
 def format_value(value: float) -> str:
@@ -50,14 +48,3 @@ def format_value(value: float) -> str:
         text = f"{value:.3f}"
     return text.replace("-", "−")
 
-
-def ref_from_index(sizes: list[int], index: int) -> ParamRef:
-    """The parameter at ``index`` of the flat vector of a network with these layer sizes."""
-    start = 0
-    for layer, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-        block = (n_in + 1) * n_out
-        if index < start + block:
-            row, col = divmod(index - start, n_out)
-            return ParamRef.bias(layer, col) if row == n_in else ParamRef.weight(layer, row, col)
-        start += block
-    raise IndexError(f"parameter index {index} is out of range (0…{start - 1})")

@@ -22,13 +22,12 @@ from ..engine.inspect import (
     weight_stats,
 )
 from ..training.problem import PIXELS
+from .edge_modes import EDGE_MODES, WEIGHT, EdgeInputs
 from .health_panel import group_alerts
 from .inside_ui import EDGES_LOCKED_TIP, EDGES_TIP, PHASE, build_actions, build_docks
 from .sample_selection import SampleSelection, sample_set
 from .substeps import SubSteps
 
-EDGE_TITLES = {"gradient": "gradient ∂L/∂w (last mini-batch)", "update": "last update Δw", "signal": "signal w·a"}
-NO_SIGNAL = "Edges show the weights: choose a sample to see the signal w·a it sends"
 THUMB_SIZE = 24
 SLOW_MS = 200  # panels that change slowly: maths, health, weight statistics, slices, thumbnails
 
@@ -43,7 +42,7 @@ class InsideController(SampleSelection, QObject):
         self._fills: list[np.ndarray] | None = None  # what the neuron fills were given
         self.neuron: tuple[int, int] | None = None  # selected (neuron-layer k, index)
         self._sizes: tuple[int, ...] | None = None
-        self.edge_choice = "weight"  # the user's Edges choice (a sub-step may show something else meanwhile)
+        self.edge_choice = WEIGHT  # the user's Edges choice (a sub-step may show something else meanwhile)
         self.slice_ref: ParamRef | None = None
         self.maps: list[np.ndarray] | None = None
         self.evaluations: list = []
@@ -162,17 +161,17 @@ class InsideController(SampleSelection, QObject):
 
     def _send_details(self):
         """Gradients and updates travel with the snapshots only while something shows them."""
-        self.w.trainer.set_details(self.edge_choice in ("gradient", "update") or self.actionSubSteps.isChecked())
+        self.w.trainer.set_details(EDGE_MODES[self.edge_choice].needs_trainer_data or self.actionSubSteps.isChecked())
 
     def _show_edge_mode(self, fw=None):
-        mode = self.edge_choice
-        self.view.set_neuron_rings(self.sample_deltas() if mode == "gradient" else None)
-        values = None if mode == "weight" else self.edge_values(mode, fw)
+        mode = EDGE_MODES[self.edge_choice]
+        self.view.set_neuron_rings(self.sample_deltas() if mode.delta_rings else None)
+        values = self.edge_values(mode.key, fw)
         if values is None:
-            self.view.set_edge_mode("weight")
+            self.view.set_edge_mode(WEIGHT)
         else:
-            self.view.set_edge_mode(mode, values, EDGE_TITLES[mode])
-        self.view.set_caption(NO_SIGNAL if mode == "signal" and values is None else None)
+            self.view.set_edge_mode(mode.key, values, mode.title)
+        self.view.set_caption(mode.no_values_caption if values is None else None)
 
     def show_phase_edges(self, title: str | None):
         """In a sub-step the phase decides what the edges show: the Edges combo names it (``title``) and is
@@ -190,20 +189,12 @@ class InsideController(SampleSelection, QObject):
         combo.blockSignals(False)
 
     def edge_values(self, mode: str, fw=None):
-        """What the edges show in ``mode``, as a Keras-style list shaped like get_weights()."""
-        net, snap = self.w.view_net, self.w.snapshot()
-        if mode == "signal":
-            fw = fw or self.sample_forward()
-            if fw is None:
-                return None
-            acts = fw.activations
-            weights = net.get_weights()
-            out = []
-            for l in range(net.n_layers):
-                out += [weights[2 * l] * acts[l][0][:, None], weights[2 * l + 1]]
-            return out
-        flat = snap.grads if mode == "gradient" else snap.update
-        return None if flat is None else net.weights_from_flat(flat, copy=True)
+        """What the edges show in ``mode``, as a Keras-style list shaped like get_weights(); None for the
+        weights themselves, or when the mode has nothing to show yet."""
+        compute = EDGE_MODES[mode].compute
+        if compute is None:
+            return None
+        return compute(EdgeInputs(self.w.view_net, self.w.snapshot(), lambda: fw or self.sample_forward()))
 
     # ---- forward animation -------------------------------------------------------------------------
     def animate_forward(self):

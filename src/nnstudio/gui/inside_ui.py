@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QDockWidget, QHBoxLayout, QLabel, QSpinBox, QToolBar, QWidget
 
 from .actions import _action
+from .edge_modes import EDGE_MODES, edges_tooltip
 from .health_panel import HealthPanel
 from .loss_slice import LossSliceView
 from .math_card import MathCard
@@ -15,12 +16,9 @@ from .substeps import EDGES
 from .weights_panel import WeightsOverTime
 
 NONE_TEXT = "none"  # the Sample box with no sample selected
-EDGES_TIP = ("What edges and bias badges show: the weights, the last mini-batch's gradient, the last update, "
-             "or the selected sample's signal w·a")
+EDGES_TIP = edges_tooltip()
 EDGES_LOCKED_TIP = "In a sub-step the phase decides what the edges show; turn Sub-steps off (Ctrl+B) to choose"
 PHASE = "phase"  # the Edges combo's entry that names what a sub-step's edges show
-EDGE_MODES = (("weights", "weight"), ("gradient ∂L/∂w", "gradient"), ("last update Δw", "update"),
-              ("signal w·a", "signal"))
 
 
 def _dock(self, title, name, widget):
@@ -72,8 +70,8 @@ def build_actions(self):
     bar.addWidget(QLabel(" Edges "))
     self.edge_mode = QComboBox()
     self.edge_mode.setObjectName("edgeModeCombo")
-    for text, mode in EDGE_MODES:
-        self.edge_mode.addItem(text, mode)
+    for mode in EDGE_MODES.values():
+        self.edge_mode.addItem(mode.label, mode.key)
     # The sub-steps' entry: always there, so the combo is sized for its longest text and never shifts the
     # toolbar; hidden from the list and disabled, since only a sub-step selects it.
     self.edge_mode.addItem(max(EDGES.values(), key=len), PHASE)

@@ -9,6 +9,7 @@ from PySide6.QtCore import QBuffer, QIODevice, QObject, QRectF, QSize
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
+from ..engine import ParamLayout
 from ..io import atomic_write
 from ..io.csvdata import CsvError, write_csv
 from ..io.weights import (
@@ -129,7 +130,7 @@ class InteropController(QObject):
             except TimeoutError as exc:
                 QMessageBox.warning(self.w, "Cannot import weights", f"{Path(path).name} was not imported: {exc}.")
                 return False
-        flat = np.concatenate([np.vstack([W, b[None, :]]).ravel() for W, b in zip(weights[0::2], weights[1::2])])
+        flat = ParamLayout(sizes_of(weights)).join(weights)  # the file's own architecture, adopted or not
         old = np.array(self.w.snapshot().params)
         command = SetParametersCommand(self.w.apply_all_parameters, old, flat, f"import {Path(path).name}",
                                        self.w.snapshot().generation)

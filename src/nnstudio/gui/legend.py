@@ -14,6 +14,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetricsF, QLinearGradient, QPainte
 
 from . import palette
 from .canvas_layout import Layout
+from .edge_modes import WEIGHT, title_of
 
 LABEL_PX = 13
 LEGEND_PX = 11
@@ -122,7 +123,7 @@ class Legend:
     per neuron encoding in use (fill, δ ring, thumbnails, input pixels)."""
 
     def __init__(self):
-        self.title = "weight / bias"
+        self.title = title_of(WEIGHT)
         self.scale = palette.MIN_SCALE
         self.emphasised = False  # edges show something other than the weights: say so loudly
         self.rows: list[LegendRow] = []

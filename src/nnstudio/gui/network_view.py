@@ -194,9 +194,10 @@ class NetworkView(HoverMixin, PickingMixin, InsideMixin, PanZoomView):
             self._refresh_overlays()
 
     def set_edge_mode(self, mode: str, values: list[np.ndarray] | None = None, title: str | None = None) -> None:
-        """What edges and bias badges show. "weight" (the default): the parameters. Any other label
-        ("gradient", "update", "signal", …): `values`, a Keras-style list shaped like get_weights(), with a
-        scale of their own; the legend shows `title` and that scale. Call again with new values to update."""
+        """What edges and bias badges show. "weight" (the default): the parameters. Any other key of
+        edge_modes.EDGE_MODES (or a name of the caller's own): `values`, a Keras-style list shaped like
+        get_weights(), with a scale of their own; the legend shows `title` (default: the mode's record's) and
+        that scale. Call again with new values to update."""
         if self._mode.set(mode, values, title, self._layout.sizes):
             self._restyle()
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .edge_modes import EDGE_MODES, WEIGHT
+
 PHASES = ("forward", "backward", "update")
 EXPLAIN = {
     "forward": "Sub-step 1/3 · forward: the mini-batch of {n} samples flows through the network; each neuron "
@@ -28,10 +30,10 @@ CAPTION = {  # on the canvas itself: short enough for a small window
     "backward": "Sub-step 2/3 · backward: ∂L/∂w on edges, δ in rings",
     "update": "Sub-step 3/3 · update: Δw on edges",
 }
-EDGES = {  # what the Edges combo says the edges show in each phase
-    "forward": "weights",
+EDGES = {  # what the Edges combo says the edges show in each phase: the modes' own entries, but for the gradient
+    "forward": EDGE_MODES[WEIGHT].label,  # of this very mini-batch rather than the last one
     "backward": "gradient ∂L/∂w (this mini-batch)",
-    "update": "last update Δw",
+    "update": EDGE_MODES["update"].label,
 }
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import __version__
-from ..engine import FEATURES, PIXEL_FEATURES, Evaluation
+from ..engine import FEATURES, PIXEL_FEATURES, Evaluation, ParamLayout
 from ..training.problem import COLUMNS, MAX_SAMPLES, CustomData, ProblemSpec, check_data_shape
 from . import safe_zip
 from .filesystem import PathError, atomic_write, open_regular
@@ -95,9 +95,8 @@ def _evaluation(row, k: int) -> Evaluation:
 
 
 def n_params(spec: ProblemSpec) -> int:
-    """Network(spec.sizes, …).n_params without building it: one (n_in + 1, n_out) block per layer."""
-    sizes = spec.sizes
-    return sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:]))
+    """Network(spec.sizes, …).n_params without building it."""
+    return ParamLayout(spec.sizes).n_params
 
 
 def _checked_custom(data) -> dict:

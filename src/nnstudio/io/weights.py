@@ -22,7 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..engine.activations import LEAKY_SLOPE
+from ..engine.activations import ACTIVATIONS
+from ..engine.layout import ParamLayout
 from .filesystem import PathError, atomic_write, open_regular, regular_file_problem
 from .safe_zip import SafeReadError as ArchiveError
 from .safe_zip import open_archive, read_array
@@ -87,7 +88,7 @@ def sizes_of(weights) -> list[int]:
 def check_shapes(weights, sizes) -> None:
     """Raises WeightFileError unless ``weights`` fit a network with layer ``sizes``."""
     sizes = [int(n) for n in sizes]
-    expected = [s for m, n in zip(sizes[:-1], sizes[1:]) for s in ((m, n), (n,))]
+    expected = ParamLayout(sizes).keras_shapes()
     weights = list(weights)
     if len(weights) != len(expected):
         try:
@@ -278,11 +279,9 @@ def _write(path, save) -> None:
 
 def _torch_named(weights) -> OrderedDict[str, np.ndarray]:
     arrays = _structure(weights, "the weights")
-    named = OrderedDict()
-    for l in range(len(arrays) // 2):
-        named[f"{2 * l}.weight"] = np.ascontiguousarray(arrays[2 * l].T)
-        named[f"{2 * l}.bias"] = arrays[2 * l + 1]
-    return named
+    names = ParamLayout(sizes_of(arrays)).torch_names()
+    # nn.Linear keeps W as (out, in): the transpose of the Keras kernel; biases are the same vectors.
+    return OrderedDict((name, np.ascontiguousarray(a.T) if a.ndim == 2 else a) for name, a in zip(names, arrays))
 
 
 def save_keras_npz(path, weights) -> None:
@@ -302,26 +301,6 @@ def save_torch_pt(path, weights) -> None:
 
 
 # ---- scripts ---------------------------------------------------------------------------------
-_SIGMOID = "np.exp(-np.logaddexp(0.0, -z))"  # = 1 / (1 + e^-z), and never overflows
-_NUMPY_FORMULAS = {
-    "linear": "z",
-    "relu": "np.maximum(z, 0.0)",
-    "leaky_relu": f"np.maximum({LEAKY_SLOPE!r} * z, z)",
-    "tanh": "np.tanh(z)",
-    "sigmoid": f"{_SIGMOID}  # 1 / (1 + e^-z) without overflow",
-    "elu": "np.maximum(z, 0.0) + np.expm1(np.minimum(z, 0.0))  # z if z > 0 else e^z - 1",
-    "softplus": "np.logaddexp(0.0, z)  # ln(1 + e^z)",
-    "swish": f"z * {_SIGMOID}  # z * sigmoid(z)",
-    "softmax": "e = np.exp(z - z.max(axis=1, keepdims=True))\n    return e / e.sum(axis=1, keepdims=True)",
-}
-_TORCH_MODULES = {
-    "linear": "nn.Identity()", "relu": "nn.ReLU()", "leaky_relu": f"nn.LeakyReLU({LEAKY_SLOPE!r})",
-    "tanh": "nn.Tanh()", "sigmoid": "nn.Sigmoid()", "elu": "nn.ELU()", "swish": "nn.SiLU()",
-    # The default threshold 20 returns z itself above 20, off by up to 2e-9; above 40 that is exact.
-    "softplus": "nn.Softplus(threshold=40.0)", "softmax": "nn.Softmax(dim=1)",
-}
-
-
 def _literal(a, indent="    ") -> str:
     a = np.asarray(a, dtype=np.float64)
     if a.ndim == 1:
@@ -348,8 +327,7 @@ def numpy_script(network, X, feature_names=None) -> str:
     """Python source (NumPy only) of the network with its current weights, printing predictions for X."""
     X, doc, weights, n_in = _script_parts(network, X)
     acts = network.activations
-    bodies = {a: _NUMPY_FORMULAS[a] if a == "softmax" else "return " + _NUMPY_FORMULAS[a] for a in acts}
-    funcs = "".join(f"def {a}(z):\n    {body}\n\n\n" for a, body in bodies.items())
+    funcs = "".join(f"def {a}(z):\n    {ACTIVATIONS[a].numpy}\n\n\n" for a in dict.fromkeys(acts))
     params = "".join(
         f"W{l} = np.array({_literal(weights[2 * l])})  # {weights[2 * l].shape}: (inputs, outputs)\n"
         f"b{l} = np.array({_literal(weights[2 * l + 1])})\n"
@@ -377,7 +355,7 @@ def torch_script(network, X) -> str:
     acts, sizes = network.activations, network.sizes
     modules = "".join(
         f"    nn.Linear({sizes[l]}, {sizes[l + 1]}),"
-        + ("" if l == len(acts) - 1 and a == "linear" else f" {_TORCH_MODULES[a]},") + "\n"
+        + ("" if l == len(acts) - 1 and a == "linear" else f" {ACTIVATIONS[a].torch},") + "\n"
         for l, a in enumerate(acts)
     )
     params = "".join(
