@@ -25,6 +25,7 @@ import os
 import random
 import sys
 import time
+import tracemalloc
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -45,7 +46,7 @@ def rss_mb(pid: int) -> float:
 
 
 class Soak:
-    def __init__(self, seconds: float, seed: int, kill_every: float = 0.0):
+    def __init__(self, seconds: float, seed: int, kill_every: float = 0.0, trace_memory: int = 0):
         from PySide6.QtCore import QStandardPaths, QTimer, qInstallMessageHandler
         from PySide6.QtWidgets import QApplication
 
@@ -56,6 +57,8 @@ class Soak:
         self.rng = random.Random(seed)
         self.seconds = seconds
         self.kill_every = kill_every
+        self.trace_memory = trace_memory  # > 0: that many of the GUI's biggest Python allocation growths
+        self._traced = None  # the tracemalloc snapshot taken once memory has settled
         qInstallMessageHandler(self._qt_message)
         self.w = MainWindow(trainer="process")
         self.w.resize(1280, 720)
@@ -197,6 +200,9 @@ class Soak:
             if elapsed >= next_sample:
                 self._sample(start)
                 next_sample += SAMPLE_SECONDS
+            if self.trace_memory and self._traced is None and elapsed >= self._settle():
+                tracemalloc.start(12)
+                self._traced = tracemalloc.take_snapshot()
             if elapsed >= next_kill:
                 self.kill_trainer()
                 next_kill += self.kill_every
@@ -206,13 +212,35 @@ class Soak:
             if not self.w.snapshot().running and self.rng.random() < 0.5:
                 self.play_pause()  # mostly training, as in a lesson
         self._sample(start)
+        growth = self._traced_growth() if self._traced is not None else []
         self.figures["restarts"] = self.w.supervisor.restarts
         self.w.files.end_session()
         self.w.close()
-        return self.report()
+        return {**self.report(), "traced_growth": growth}
+
+    def _settle(self) -> float:
+        return min(60.0, self.seconds / 4)
+
+    def _traced_growth(self) -> list[str]:
+        """Where the GUI's Python allocations (NumPy's included) grew since memory settled, biggest first."""
+        import linecache
+
+        now = tracemalloc.take_snapshot()
+        tracemalloc.stop()
+        lines = []
+        for stat in now.compare_to(self._traced, "traceback")[: self.trace_memory]:
+            # Frames run from the oldest to the newest: the newest of ours say where the memory is kept.
+            ours = [f for f in stat.traceback if "/nnstudio/" in f.filename or "pyqtgraph" in f.filename]
+            frames = [f"{f.filename.rsplit('/', 2)[-2]}/{f.filename.rsplit('/', 1)[-1]}:{f.lineno}"
+                      for f in reversed(ours or list(stat.traceback))][:4]
+            newest = stat.traceback[-1]
+            code = linecache.getline(newest.filename, newest.lineno).strip()
+            lines.append(f"{stat.size_diff / 2**20:+7.1f} MB ({stat.count_diff:+d} blocks) {code[:60]}  "
+                         + " < ".join(frames))
+        return lines
 
     def report(self) -> dict:
-        settle = min(60.0, self.seconds / 4)
+        settle = self._settle()
         after = [m for m in self.memory if m[0] >= settle]
         growth, peaks = {}, {}
         for k, name in ((1, "gui"), (2, "trainer")):
@@ -237,8 +265,10 @@ def main(argv=None) -> int:
     p.add_argument("--max-growth-mb", type=float, default=40.0)
     p.add_argument("--kill-every", type=float, default=0.0, help="SIGKILL the trainer every this many seconds")
     p.add_argument("--json", help="write the figures here too")
+    p.add_argument("--trace-memory", type=int, default=0, metavar="N",
+                   help="trace the GUI's Python allocations after the first minute; print the N biggest growths")
     args = p.parse_args(argv)
-    report = Soak(args.seconds, args.seed, args.kill_every).run()
+    report = Soak(args.seconds, args.seed, args.kill_every, args.trace_memory).run()
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=1))
     every = max(1, len(report["memory"]) // 12)
@@ -252,6 +282,8 @@ def main(argv=None) -> int:
     print(f"floor growth after {report['settle_s']:.0f} s: GUI {report['memory_growth_after_settle_mb']['gui']} MB, "
           f"trainer {report['memory_growth_after_settle_mb']['trainer']} MB; peaks: GUI "
           f"{report['memory_peak_mb']['gui']} MB, trainer {report['memory_peak_mb']['trainer']} MB")
+    for line in report["traced_growth"]:
+        print("grew:", line)
     for f in report["failures"]:
         print("FAILED:", f)
     ok = (not report["failures"] and report["edits"] > 0
