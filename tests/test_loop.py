@@ -225,6 +225,22 @@ def test_default_evaluation_interval_is_one_epoch():
     assert loop.evaluate() == last  # evaluate() is what the loop records
 
 
+def test_a_long_run_evaluates_every_epoch_then_sparser_so_its_record_stays_small():
+    """Found by the soak's memory trace: at full speed an epoch of the default data is 25 steps, so the
+    per-epoch policy made about a thousand evaluations a second, each a Python object in both processes, for
+    as long as the run went. The first 1,000 epochs are each evaluated; then every 2nd epoch up to 2,000,
+    every 4th up to 4,000…: about a thousand evaluations per doubling of the run."""
+    X, y = _xor(10)
+    loop = TrainingLoop(Network([2, 2, 1], "tanh", "sigmoid", seed=0), X, y, batch_size=10, seed=1)
+    assert loop.steps_per_epoch == 1
+    loop.run(5000)
+    epochs = [e.epoch for e in loop.evaluations]
+    want = (list(range(1, 1001)) + list(range(1002, 2001, 2)) + list(range(2004, 4001, 4))
+            + list(range(4008, 5001, 8)))
+    assert epochs == want
+    assert [e.step for e in loop.evaluations] == want  # one step an epoch here: each at its epoch's end
+
+
 def test_custom_evaluation_interval_without_test_data():
     X, y = _xor(25)
     loop = TrainingLoop(Network([2, 3, 1], "tanh", "sigmoid", seed=0), X, y, batch_size=10, seed=1, eval_every=2)
