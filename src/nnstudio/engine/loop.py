@@ -1,7 +1,8 @@
 """A Qt-free training loop: owns the data, optimizer, loss, regularisation and batch size.
 
 ``step()`` is exactly one mini-batch. Every step's loss is recorded; test loss and accuracy are
-recorded every ``eval_every`` steps, or at epoch ends (every one at first, sparser as a run grows long). The app's trainer thread drives ``run(n)`` in chunks.
+recorded every ``eval_every`` steps, or at epoch ends (every one at first, sparser as a run grows long).
+The app's trainer thread drives ``run(n)`` in chunks.
 
 With a ``recorder`` set (the trainer's parameter history), ``run()`` also copies the parameters (and the
 optimizer state the recorder asks for) after every step into a preallocated block, and hands the block over
@@ -18,7 +19,6 @@ import numpy as np
 from .network import Network
 from .optimizers import SGD, Optimizer, RMSprop
 from .validation import as_finite_2d
-
 
 # The per-epoch policy evaluates this many epochs one by one, then every 2nd, 4th… epoch: a run keeps about
 # this many evaluations per doubling of its length. At full speed an epoch of the default data is 25 steps,
