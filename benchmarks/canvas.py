@@ -2,7 +2,7 @@
 
     python benchmarks/canvas.py [--frames 20] [--size 1000x640]
 
-Runs offscreen (software raster, like the measurements in DESIGN §3). Each frame gives the view new
+Runs offscreen (software raster, like the measurements in architecture.md: Drawing). Each frame gives the view new
 weights, so the edge buckets, badges, heatmaps and the edge cache are all redone, then grabs the viewport.
 "idle" is antialiased (the view at rest), "training" is with set_animating(True) (aliased).
 Prints plain numbers; nothing here passes or fails.

@@ -1,7 +1,7 @@
 """What the window shows must equal the numbers: checks shared by the regression tests and the state machine.
 
 Each check reads what is *drawn or displayed* (the legend's printed bound, each edge's pen, each badge's
-brush, …) and compares it with an oracle computed here from the documented encoding (DESIGN.md §4) and
+brush, …) and compares it with an oracle computed here from the documented encoding (architecture.md: Encoding) and
 the window's parameters, never with the drawing code's own idea of what it should be.
 """
 
@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-# DESIGN.md §4, written out again on purpose: the oracle must not borrow the palette code it checks.
+# architecture.md: Encoding, written out again on purpose: the oracle must not borrow the palette code it checks.
 NEGATIVE, NEUTRAL, POSITIVE = np.array((0xF5, 0x93, 0x22)), np.array((0xE8, 0xEA, 0xEB)), np.array((0x08, 0x77, 0xBD))
 WHITE = np.array((255, 255, 255))
 EDGE_LEVELS = 10  # magnitude levels of the edge pens
@@ -147,7 +147,8 @@ def _legend_bound(view, name: str) -> tuple[float, float] | None:
 
 
 def fill_oracle(window, activations_of_sample: list[np.ndarray]) -> list[tuple[str, str, float]]:
-    """Per neuron-layer (legend name, kind, bound) from the spec and the data alone (DESIGN §4, issue 8)."""
+    """Per neuron-layer (legend name, kind, bound) from the spec and the data alone (architecture.md: Encoding,
+    issue 8)."""
     from nnstudio.engine.activations import ACTIVATIONS
 
     snap = window.snapshot()

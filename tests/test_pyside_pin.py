@@ -1,5 +1,5 @@
 """PySide6 6.12.0 on Python 3.11 drops None's refcount on every void Qt call and aborts the
-process (DESIGN.md §5). This guards the pin in pyproject.toml."""
+process (architecture.md: Facts about the stack). This guards the pin in pyproject.toml."""
 
 import sys
 

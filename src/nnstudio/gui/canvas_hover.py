@@ -1,7 +1,7 @@
 """NetworkView's hover, tooltips and highlight overlays. A mixin: it reads the view's layout and items.
 
 Hover and selection live in small overlay items of their own, so they never touch the edges' buckets or
-the neurons' cache (DESIGN §3).
+the neurons' cache (architecture.md: Drawing).
 """
 
 from __future__ import annotations

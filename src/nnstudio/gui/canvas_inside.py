@@ -2,7 +2,7 @@
 forward (lit layers) modes and the selected neuron. A mixin: it reads the view's layout and items.
 
 None of these rebuild edge geometry; fills, rings and thumbnails only repaint the neurons item, and focus /
-lit layers re-bucket the edges with faded copies of the same opaque colours (DESIGN §3).
+lit layers re-bucket the edges with faded copies of the same opaque colours (architecture.md: Drawing).
 """
 
 from __future__ import annotations

@@ -87,7 +87,8 @@ class BadgesItem(QGraphicsItem):
 
 
 class HeatmapItem(QGraphicsItem):
-    """One weight matrix as one image between its columns: every weight visible and clickable (DESIGN §3)."""
+    """One weight matrix as one image between its columns: every weight visible and clickable
+    (architecture.md: Drawing)."""
 
     def __init__(self, rect: tuple[float, float, float, float], shape: tuple[int, int]):
         super().__init__()
@@ -136,7 +137,7 @@ class HeatmapItem(QGraphicsItem):
 
 class HighlightItem(QGraphicsItem):
     """A tiny overlay around one edge, badge or heatmap cell: hover and selection never touch the edges'
-    buckets or cache (DESIGN §3)."""
+    buckets or cache (architecture.md: Drawing)."""
 
     def __init__(self, color: QColor, ring: float):
         super().__init__()

@@ -15,7 +15,7 @@ NEURON_SPACING = 56.0
 COLUMN_GAP = 200.0
 WIDE_GAP = 480.0  # the most a heatmap pair's gap may widen to, so its cells are not needlessly thin
 MAX_COLUMN_HEIGHT = 720.0  # taller layers are squeezed into this height with smaller circles
-HEATMAP_AUTO_EDGES = 20_000  # pairs above this open as a heatmap (DESIGN §3: drawing 70k+ lines is fill-bound)
+HEATMAP_AUTO_EDGES = 20_000  # pairs above this open as a heatmap (architecture.md: Drawing; 70k+ lines are fill-bound)
 BADGE_OFFSET = 0.85  # badge centre at (−r, +r) × this from the neuron centre: its lower-left
 BADGE_HALF = 0.35  # half the badge side, in neuron radii
 

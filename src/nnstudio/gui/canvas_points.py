@@ -1,5 +1,5 @@
 """NetworkView's hit-testing: what a click at a viewport point selects, and where to click to select a given
-parameter or neuron (DESIGN §6). A mixin: it reads the view's layout, items and legend.
+parameter or neuron (architecture.md: Names). A mixin: it reads the view's layout, items and legend.
 
 Priority, as the eye sees it: a bias badge under the cursor, a heatmap cell, a neuron's body (or an input
 square; a dot of a dense column reaches MIN_NEURON_PX), a badge within tolerance, then the nearest edge.

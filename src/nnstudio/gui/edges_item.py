@@ -1,4 +1,4 @@
-"""Every edge of the network in ONE graphics item, drawn as a few batched drawLines calls (DESIGN §3).
+"""Every edge of the network in ONE graphics item, drawn as a few batched drawLines calls (architecture.md: Drawing).
 
 Per-edge items or pens cost ~1.5 s a frame at 7k edges; ~20 opaque pen buckets drawn weak → strong cost a
 few ms. Geometry (one QLineF per edge) is built once per structure; a weight change only re-sorts edge ids

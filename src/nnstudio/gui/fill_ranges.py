@@ -1,7 +1,7 @@
 """What range each neuron-layer's fill colours span: the activation's own range, the inputs' data range.
 
 One scale for every layer made a tanh unit at −0.99 look white next to inputs of ±200, and drew a dead ReLU
-(a = 0) in the negative colour of a shared 0…1 map. So each layer gets its own range (DESIGN §4's palette
+(a = 0) in the negative colour of a shared 0…1 map. So each layer gets its own range (architecture.md Encoding's palette
 throughout): a range that may be negative is diverging (orange −bound, grey 0, blue +bound); a range that
 never is starts at grey 0 and goes to blue, so a zero activation is never orange; pixels are grey ink.
 """

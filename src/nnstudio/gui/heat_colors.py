@@ -8,7 +8,7 @@ from . import palette
 
 _LUT_SIZE = 256
 # TF Playground paints its heatmap at alpha 160/255 over white so the saturated data points stand out;
-# we blend toward white once in the lookup table instead: opaque images are much cheaper (DESIGN §3).
+# we blend toward white once in the lookup table instead: opaque images are much cheaper (architecture.md: Drawing).
 _HEAT_ALPHA = 160 / 255
 
 

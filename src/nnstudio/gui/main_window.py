@@ -152,7 +152,7 @@ class MainWindow(ProjectStateMixin, QMainWindow):
         self.actionPauseWhileEditing.toggled.connect(lambda on: QSettings("nnstudio", "nnstudio").setValue(
             "editing/pause", on))
 
-    # ---- automation surface (DESIGN.md §6) -------------------------------------------------------
+    # ---- automation surface (architecture.md: Names) -------------------------------------------------------
     def parameters(self) -> list[np.ndarray]:
         """Keras-style copies [W0, b0, …] of the latest parameters shown."""
         return self._view_net.weights_from_flat(self._params, copy=True)

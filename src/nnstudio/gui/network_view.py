@@ -1,8 +1,9 @@
 """The network canvas: neurons in columns, every weight an edge (or a heatmap cell), every bias a badge.
 
-Drawing recipe and its measured costs: DESIGN §3. The public API (NetworkView's methods and signals) is what
+Drawing recipe and its measured costs: docs/architecture.md, Drawing. The public API (NetworkView's methods
+and signals) is what
 the main window, tests and users' scripts drive; `edge_point`/`bias_point`/`neuron_point` return where a
-click selects exactly one parameter or neuron (DESIGN §6). Hit-testing lives in canvas_points, hover and
+click selects exactly one parameter or neuron (architecture.md: Names). Hit-testing lives in canvas_points, hover and
 overlays in canvas_hover, the "seeing inside" encodings (fills, rings, thumbnails, focus, forward mode) in
 canvas_inside.
 """
@@ -268,7 +269,8 @@ class NetworkView(HoverMixin, PickingMixin, InsideMixin, PanZoomView):
         self._refresh_overlays()
 
     def set_animating(self, running: bool) -> None:
-        """Antialiasing off while training runs: aliased wide lines are several times cheaper (DESIGN §3)."""
+        """Antialiasing off while training runs: aliased wide lines are several times cheaper
+        (architecture.md: Drawing)."""
         if bool(running) == self._animating:
             return
         self._animating = bool(running)

@@ -1,7 +1,7 @@
 """Every neuron in ONE cached graphics item: circles (or the input grid), their fills, δ rings and thumbnails.
 
 Fills, rings, thumbnails and dimming only change what this item paints: the edges' buckets and geometry
-are never touched (DESIGN §3). The item is cached in device coordinates, so hover, selection and
+are never touched (architecture.md: Drawing). The item is cached in device coordinates, so hover, selection and
 parameter frames reuse its pixmap; a change here repaints ~one ellipse per neuron.
 """
 

@@ -1,4 +1,4 @@
-"""Colour and width maths for parameters (DESIGN §3, §4): no widgets, only NumPy and QColor.
+"""Colour and width maths for parameters (architecture.md: Drawing, Encoding): no widgets, only NumPy and QColor.
 
 One diverging scale serves edges, bias badges, heatmaps and the legend, so a colour means the same value
 everywhere. Colours are always opaque: translucent pens cost 10–20× on the software rasteriser, so any

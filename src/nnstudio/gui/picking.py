@@ -1,4 +1,4 @@
-"""Hit-testing in NumPy, in view pixels so a click means the same at every zoom (DESIGN §3).
+"""Hit-testing in NumPy, in view pixels so a click means the same at every zoom (architecture.md: Drawing).
 
 The caller passes scene coordinates and the view's scale (uniform, no rotation): distances in scene units
 times the scale are pixels. Nothing here knows about Qt.

@@ -1,7 +1,7 @@
 """The trainer in its own process, so training and the GUI each get a core.
 
 NumPy on playground-sized arrays never releases the GIL, and neither does QPainter under PySide6
-(DESIGN.md §2), so a trainer *thread* and the GUI take turns: measured here, the thread kept only ~40% of
+(architecture.md: Processes), so a trainer *thread* and the GUI take turns: measured here, the thread kept only ~40% of
 the engine's speed with the window shown. A process runs the very same Trainer loop with the same
 protocol, commands in and snapshots out; ``RemoteTrainer`` offers the GUI the same methods as ``Trainer``.
 """
