@@ -34,7 +34,7 @@ from monkey_driver import (
     edit_text,
     typing_in_text,
 )
-from nnstudio.gui.commands import EditParameterCommand
+from nnstudio.gui.edit_commands import EditParameterCommand
 from nnstudio.gui.expressions import MAX_ABS
 
 unit = st.floats(0.0, 1.0, exclude_max=True, allow_nan=False)

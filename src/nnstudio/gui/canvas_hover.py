@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QToolTip
 from ..engine.refs import ParamRef, format_value
 from . import palette
 from .canvas_items import MIN_BADGE_PX, HighlightItem
-from .canvas_points import MIN_NEURON_PX
+from .canvas_picking import MIN_NEURON_PX
 from .neurons_item import OUTLINE_PX, RING_GAP_PX, RING_PX
 
 

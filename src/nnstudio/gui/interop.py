@@ -24,7 +24,7 @@ from ..io.weights import (
     torch_script,
 )
 from .actions import _action
-from .commands import SetParametersCommand
+from .edit_commands import SetParametersCommand
 
 WEIGHT_FILTERS = {
     "Keras weights, get_weights() order (*.npz)": save_keras_npz,

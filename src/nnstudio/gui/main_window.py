@@ -21,9 +21,9 @@ from ..training.remote import RemoteTrainer
 from ..training.trainer import Trainer
 from . import window_fit
 from .actions import SPEEDS, build_actions
-from .commands import EditParameterCommand
 from .controls import ControlPanel
 from .data_controller import DataController
+from .edit_commands import EditParameterCommand
 from .files import FileController
 from .fill_ranges import fill_ranges
 from .gif_recorder import GifRecorder

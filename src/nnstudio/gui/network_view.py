@@ -3,7 +3,7 @@
 Drawing recipe and its measured costs: docs/architecture.md, Drawing. The public API (NetworkView's methods
 and signals) is what
 the main window, tests and users' scripts drive; `edge_point`/`bias_point`/`neuron_point` return where a
-click selects exactly one parameter or neuron (architecture.md: Names). Hit-testing lives in canvas_points, hover and
+click selects exactly one parameter or neuron (architecture.md: Names). Hit-testing lives in canvas_picking, hover and
 overlays in canvas_hover, the "seeing inside" encodings (fills, rings, thumbnails, focus, forward mode) in
 canvas_inside.
 """
@@ -23,7 +23,7 @@ from .canvas_hover import HoverMixin
 from .canvas_inside import DELTA_MIN_SCALE, InsideMixin
 from .canvas_items import BadgesItem, HeatmapItem, HighlightItem
 from .canvas_layout import HEATMAP_AUTO_EDGES, Layout
-from .canvas_points import PickingMixin
+from .canvas_picking import PickingMixin
 from .edge_modes import EdgeMode, checked_arrays, zeros_like_network
 from .edges_item import EDGE_BUDGET, EdgesItem
 from .legend import LABEL_GAP, LEGEND_SIZE, Legend, draw_caption, draw_labels, label_font
