@@ -28,6 +28,8 @@ __all__ = ["DEFAULT_STORED_BYTES", "History", "stored_bytes"]
 _SEGMENT_BYTES = 4 << 20
 _MIN_SEGMENTS = 4  # step 0's segment, a merged one, the latest full one and the one being filled
 _STEP, _EPOCH, _ITER = 0, 1, 2  # the first columns of a row; the parameters and the state follow
+
+
 def _part(x, a, b):
     return x if np.ndim(x) == 0 else x[a:b]
 
@@ -228,16 +230,7 @@ class History:
 
     # ---- files ---------------------------------------------------------------------------------
     def to_arrays(self) -> dict[str, np.ndarray]:
-        n = self.n_params
-        out = {
-            "steps": self.steps,
-            "epochs": self._column(slice(_EPOCH, _EPOCH + 1))[:, 0].astype(np.int64),
-            "iterations": self._column(slice(_ITER, _ITER + 1))[:, 0].astype(np.int64),
-            "params": self._column(slice(3, 3 + n)),
-        }
-        if self._state_size:
-            out["state"] = self._column(slice(3 + n, self._width))
-        return out
+        return self._arrays(self._column)
 
     def stored_bytes(self, max_bytes: int | None) -> int:
         """What ``stored_arrays(max_bytes)`` weighs (the sum of its arrays' bytes), without building it."""
@@ -255,18 +248,19 @@ class History:
         for j in np.unique(segment):
             here = segment == j
             rows[here] = self._segs[j][keep[here] - j * self._seg_rows]
-        return self._split(rows)
+        return self._arrays(lambda cols: rows[:, cols])
 
-    def _split(self, rows: np.ndarray) -> dict[str, np.ndarray]:
+    def _arrays(self, column) -> dict[str, np.ndarray]:
+        """The file's arrays from ``column(cols)``: those columns of the rows kept (every row, or a thinned set)."""
         n = self.n_params
         out = {
-            "steps": rows[:, _STEP].astype(np.int64),
-            "epochs": rows[:, _EPOCH].astype(np.int64),
-            "iterations": rows[:, _ITER].astype(np.int64),
-            "params": np.ascontiguousarray(rows[:, 3 : 3 + n]),
+            "steps": column(slice(_STEP, _STEP + 1))[:, 0].astype(np.int64),
+            "epochs": column(slice(_EPOCH, _EPOCH + 1))[:, 0].astype(np.int64),
+            "iterations": column(slice(_ITER, _ITER + 1))[:, 0].astype(np.int64),
+            "params": np.ascontiguousarray(column(slice(3, 3 + n))),
         }
         if self._state_size:
-            out["state"] = np.ascontiguousarray(rows[:, 3 + n :])
+            out["state"] = np.ascontiguousarray(column(slice(3 + n, self._width)))
         return out
 
     @classmethod
