@@ -14,7 +14,6 @@ from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QScrollArea, QSplitter, QUndoView
 
 from ..engine import ParamRef
-from ..engine.layout import ParamLayout
 from ..training import problem
 from ..training.problem import COLUMNS, PIXELS, ProblemSpec, build_network, features_of
 from ..training.remote import RemoteTrainer
@@ -326,7 +325,7 @@ class MainWindow(ProjectStateMixin, QMainWindow):
         if snap.evaluations:
             self.loss_plot.add_evaluations(list(snap.evaluations))
         for edit in snap.edits:
-            ref = ParamLayout(snap.spec.sizes).ref(edit.index)
+            ref = self._view_net.layout.ref(edit.index)  # the view net is of this snapshot's network
             self.loss_plot.add_marker(edit.step, f"step {edit.step}: {ref.label()} {edit.old:.4g} → {edit.new:.4g}")
         self.counter_label.setText(f"Epoch {snap.epoch:,}   Step {snap.step:,} ")
         self.network_view.set_animating(snap.running)
